@@ -44,6 +44,7 @@ public final class Tensor {
     private Tensor grad;
     private Object autogradOwner;
     private int autogradSlot;
+    private Tensor tangent;
 
     Tensor() {}
 
@@ -74,6 +75,7 @@ public final class Tensor {
         this.grad = null;
         this.autogradOwner = null;
         this.autogradSlot = -1;
+        this.tangent = null;
     }
 
     /** Marks the handle stale for good (its arena freed it with {@code reset(mark)}). */
@@ -543,6 +545,16 @@ public final class Tensor {
     public void setAutograd(Object owner, int slot) {
         this.autogradOwner = owner;
         this.autogradSlot = slot;
+    }
+
+    /** The forward-mode tangent carried with this tensor (a dual number's second part), or null for zero. */
+    public Tensor tangent() {
+        return tangent;
+    }
+
+    /** Attaches a forward-mode tangent; managed by the tape module's forward-mode API. */
+    public void setTangent(Tensor t) {
+        this.tangent = t;
     }
 
     // ---------------------------------------------------------------- text
