@@ -24,12 +24,14 @@ public final class Philox {
      * {@code seed}: words 0 (high half of the result) and 1 when {@code half == 0}, words 2 and 3 otherwise.
      */
     public static long pair(long seed, long counter, int stream, int half) {
-        int c0 = (int) counter;
-        int c1 = (int) (counter >>> 32);
-        int c2 = stream;
-        int c3 = 0;
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
+        return block((int) counter, (int) (counter >>> 32), stream, 0, (int) seed, (int) (seed >>> 32), half);
+    }
+
+    /**
+     * Philox-4x32-10 of the 128-bit counter {@code (c0, c1, c2, c3)} under the key {@code (k0, k1)}: output
+     * words 0 and 1 (word 0 in the high half) when {@code half == 0}, words 2 and 3 otherwise.
+     */
+    static long block(int c0, int c1, int c2, int c3, int k0, int k1, int half) {
         for (int r = 0; r < 10; r++) {
             long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
             long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
@@ -56,7 +58,15 @@ public final class Philox {
 
     /** Uniform float in [0, 1) for element {@code index} of stream {@code stream}. */
     public static float uniformFloat(long seed, long index, int stream) {
-        return (int) (pair(seed, index, stream, 0) >>> 40) * 0x1.0p-24f;
+        return uniformFloat(seed, index, stream, 24);
+    }
+
+    /**
+     * Uniform float in [0, 1) on the grid of multiples of {@code 2^-bits} ({@code 1 <= bits <= 24}), from the
+     * top {@code bits} bits of word 0: with as many bits as a dtype's significand it is exact in that dtype.
+     */
+    public static float uniformFloat(long seed, long index, int stream, int bits) {
+        return Math.scalb((float) (int) (pair(seed, index, stream, 0) >>> (64 - bits)), -bits);
     }
 
     /** Uniform double in [0, 1) for element {@code index} of stream {@code stream}. */

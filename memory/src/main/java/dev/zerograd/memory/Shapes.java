@@ -21,6 +21,10 @@ public final class Shapes {
             throw new IllegalArgumentException(op + ": rank " + rank + " of shape " + format(shape, Math.min(Math.max(rank, 0), shape.length))
                     + " is outside 0.." + Tensor.MAX_RANK);
         }
+        if (rank > shape.length) {
+            throw new IllegalArgumentException(op + ": rank " + rank + " but shape " + format(shape) + " has only "
+                    + shape.length + " sizes");
+        }
         long n = 1;
         boolean zero = false;
         for (int i = 0; i < rank; i++) {

@@ -12,14 +12,18 @@ import java.lang.foreign.ValueLayout;
  * <p>Element accessors exist for ranks 0 to 4 without varargs ({@code getFloat(i, j)}), so they can be used
  * in loops without allocating; {@code getDouble(long[])} covers higher ranks. Views ({@link #reshape},
  * {@link #transpose}, {@link #permute}, {@link #slice}, {@link #expand}) share the bytes and take their
- * handle from the same arena as this tensor. Differentiable operations live in the {@code tape} module; the
- * fields for autograd bookkeeping here are opaque to this module.
+ * handle from the same arena as this tensor; they allocate small shape arrays, so allocation-free code
+ * builds views with {@link Views} into preallocated arrays and {@link TensorArena#view}. Differentiable
+ * operations live in the {@code tape} module; the fields for autograd bookkeeping here are opaque to this
+ * module.
  */
 public final class Tensor {
     /** The largest rank a tensor can have. */
     public static final int MAX_RANK = 8;
 
     static final long[] NO_DIMS = new long[0];
+    private static final long ZEROS_BYTES = 16 << 10;
+    private static final MemorySegment ZEROS = java.lang.foreign.Arena.global().allocate(ZEROS_BYTES);
     private static final int DEAD = Integer.MIN_VALUE;
 
     // Identity. owner/generation: the arena whose pool holds this handle. dataArena/dataGeneration: the arena
@@ -105,7 +109,9 @@ public final class Tensor {
         TensorArena a = generation != owner.generation() ? owner : dataArena;
         int g = generation != owner.generation() ? generation : dataGeneration;
         if (a.isClosed()) {
-            return new IllegalStateException("stale tensor handle: its arena '" + a.name() + "' is closed");
+            return new IllegalStateException("stale tensor handle: its arena '" + a.name() + "' is closed"
+                    + " (handle generation " + (g == DEAD ? "freed by reset(mark)" : String.valueOf(g))
+                    + ", arena generation " + a.generation() + ")");
         }
         if (g == DEAD) {
             return new IllegalStateException("stale tensor handle: arena '" + a.name()
@@ -371,8 +377,8 @@ public final class Tensor {
     /** Sets every element to {@code v}. Modifies this tensor. */
     public void fill(double v) {
         checkValid();
-        if (v == 0 && contiguous) {
-            fillRaw(0);
+        if (Double.doubleToRawLongBits(v) == 0 && contiguous) { // +0.0 only: -0.0 must keep its sign bit
+            fillZeros();
             return;
         }
         for (long i = 0; i < numel; i++) {
@@ -380,9 +386,20 @@ public final class Tensor {
         }
     }
 
-    /** Fills the contiguous byte range with {@code b}. */
-    void fillRaw(int b) {
-        segment().asSlice(byteOffset, byteSize()).fill((byte) b);
+    /**
+     * Zeroes the contiguous byte range with bulk copies from {@link #ZEROS}: {@code asSlice(..).fill(..)}
+     * would allocate a slice object whenever escape analysis gives up on it.
+     */
+    void fillZeros() {
+        MemorySegment s = segment();
+        long offset = byteOffset;
+        long left = byteSize();
+        while (left > 0) {
+            long n = Math.min(left, ZEROS_BYTES);
+            MemorySegment.copy(ZEROS, 0, s, offset, n);
+            offset += n;
+            left -= n;
+        }
     }
 
     /** The elements in row-major logical order, converted to float (allocates). */

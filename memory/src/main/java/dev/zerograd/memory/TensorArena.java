@@ -29,14 +29,28 @@ import java.lang.foreign.MemorySegment;
  * generations; those handles are only recycled one reset later, so a handle kept one step too long is
  * always caught. A handle kept two or more resets is recycled and can no longer be told apart from its
  * new owner; run with {@code -Dzerograd.checkHandles=true} (or {@link #checked}) to never recycle handles
- * and catch every stale use, at the price of allocating handle objects on the heap.
+ * and catch every stale use, at the price of allocating handle objects on the heap. {@link #reset(long)}
+ * marks the handles it frees dead, but their pool slots are handed out again by the next allocations of
+ * the same generation, so a freed handle is caught only until its slot is reused (always, in checked
+ * mode). A view made in another arena keeps only its data arena's generation, so it notices a full reset
+ * or close of that arena, not a {@link #reset(long)} that freed its bytes.
  */
 public final class TensorArena implements AutoCloseable {
     /** Alignment of every allocation, in bytes: one cache line, and the width of an AVX-512 vector. */
     public static final long ALIGNMENT = 64;
 
+    /** Largest capacity: a {@link #mark()} keeps {@code top / 64} in 34 bits. */
+    public static final long MAX_CAPACITY = (1L << 40) - ALIGNMENT;
+
     private static final boolean CHECK_HANDLES_DEFAULT = Boolean.getBoolean("zerograd.checkHandles");
     private static final int INITIAL_HANDLES = 256;
+
+    // Note [Mark layout]: bits 0-19 hold the handle count, bits 20-29 the generation mod 1024 (so a mark
+    // from before a full reset() is rejected), bits 30-63 the byte top divided by ALIGNMENT.
+    private static final int MARK_HANDLE_BITS = 20;
+    private static final int MARK_GENERATION_BITS = 10;
+    private static final int MAX_HANDLES = (1 << MARK_HANDLE_BITS) - 1;
+    private static final int MARK_GENERATION_MASK = (1 << MARK_GENERATION_BITS) - 1;
 
     private final Arena ffmArena;
     private final MemorySegment slab;
@@ -56,8 +70,9 @@ public final class TensorArena implements AutoCloseable {
     private int handleGrowths;
 
     private TensorArena(String name, long capacity, Thread owner, boolean recycleHandles) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("TensorArena '" + name + "': capacity must be positive, got " + capacity + " bytes");
+        if (capacity <= 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("TensorArena '" + name + "': capacity must be between 1 and " + MAX_CAPACITY
+                    + " bytes, got " + capacity + " bytes");
         }
         this.name = name;
         this.capacity = capacity;
@@ -73,9 +88,11 @@ public final class TensorArena implements AutoCloseable {
         }
         this.slab = s;
         for (int p = 0; p < 2; p++) {
-            pools[p] = new Tensor[recycleHandles ? INITIAL_HANDLES : 0];
-            for (int i = 0; i < pools[p].length; i++) {
-                pools[p][i] = new Tensor();
+            pools[p] = new Tensor[INITIAL_HANDLES];
+            if (recycleHandles) {
+                for (int i = 0; i < INITIAL_HANDLES; i++) {
+                    pools[p][i] = new Tensor();
+                }
             }
         }
     }
@@ -174,7 +191,6 @@ public final class TensorArena implements AutoCloseable {
      * statistic is kept.
      */
     public void reset() {
-        checkOwner("reset");
         if (owner == null) {
             synchronized (this) {
                 resetLocked();
@@ -185,6 +201,7 @@ public final class TensorArena implements AutoCloseable {
     }
 
     private void resetLocked() {
+        checkOwner("reset");
         top = 0;
         generation++;
         poolUsed[generation & 1] = 0;
@@ -195,20 +212,49 @@ public final class TensorArena implements AutoCloseable {
      * stack and become invalid after a full {@link #reset()}.
      */
     public long mark() {
+        if (owner == null) {
+            synchronized (this) {
+                return markLocked();
+            }
+        }
+        return markLocked();
+    }
+
+    private long markLocked() {
         checkOwner("mark");
         int used = poolUsed[generation & 1];
-        return (top << 20) | used; // top is a multiple of 64, so the low 20 bits hold the handle count
+        return ((top / ALIGNMENT) << (MARK_HANDLE_BITS + MARK_GENERATION_BITS))
+                | ((long) (generation & MARK_GENERATION_MASK) << MARK_HANDLE_BITS) | used;
     }
 
     /**
      * Frees everything allocated after {@code mark} and marks the handles given out since then stale.
      * Costs O(number of handles freed).
+     *
+     * @throws IllegalArgumentException when the mark was taken before the last full {@link #reset()} or is
+     *     ahead of the arena (taken after a position already freed)
      */
     public void reset(long mark) {
+        if (owner == null) {
+            synchronized (this) {
+                resetLocked(mark);
+            }
+        } else {
+            resetLocked(mark);
+        }
+    }
+
+    private void resetLocked(long mark) {
         checkOwner("reset(mark)");
-        long markTop = mark >>> 20;
-        int markUsed = (int) (mark & 0xFFFFF);
+        long markTop = (mark >>> (MARK_HANDLE_BITS + MARK_GENERATION_BITS)) * ALIGNMENT;
+        int markGeneration = (int) (mark >>> MARK_HANDLE_BITS) & MARK_GENERATION_MASK;
+        int markUsed = (int) (mark & MAX_HANDLES);
         int p = generation & 1;
+        if (markGeneration != (generation & MARK_GENERATION_MASK)) {
+            throw new IllegalArgumentException("TensorArena '" + name + "': mark was taken in generation "
+                    + markGeneration + " (mod " + (MARK_GENERATION_MASK + 1) + ") but the arena is at generation "
+                    + generation + "; marks become invalid after a full reset()");
+        }
         if (markTop > top || markUsed > poolUsed[p]) {
             throw new IllegalArgumentException("TensorArena '" + name + "': mark (" + markTop + " bytes, " + markUsed
                     + " handles) is ahead of the arena (" + top + " bytes, " + poolUsed[p]
@@ -225,6 +271,16 @@ public final class TensorArena implements AutoCloseable {
     /** Releases the slab. Every handle becomes stale; using one raises an {@link IllegalStateException}. */
     @Override
     public void close() {
+        if (owner == null) {
+            synchronized (this) {
+                closeLocked();
+            }
+        } else {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
         if (closed) {
             return;
         }
@@ -247,25 +303,18 @@ public final class TensorArena implements AutoCloseable {
     // ---------------------------------------------------------------- allocation
 
     /**
-     * Reserves {@code bytes} (rounded up to {@link #ALIGNMENT}) and returns their offset in the slab.
+     * Reserves {@code bytes} (rounded up to {@link #ALIGNMENT}) for a tensor of the given dtype and shape and
+     * returns their offset in the slab. The caller holds the lock of a shared arena.
      *
      * @throws ArenaExhaustedException with the requested, available and total bytes
      */
-    long allocateBytes(long bytes, String what) {
-        checkOwner("allocate");
-        if (owner == null) {
-            synchronized (this) {
-                return bump(bytes, what);
-            }
-        }
-        return bump(bytes, what);
-    }
-
-    private long bump(long bytes, String what) {
+    private long bump(long bytes, DType dtype, long[] shape, int rank) {
         long size = (bytes + (ALIGNMENT - 1)) & -ALIGNMENT;
         long available = capacity - top;
         if (size > available || size < 0) {
-            throw new ArenaExhaustedException(name, what, bytes, available, capacity);
+            // The description is built only here: the happy path allocates nothing on the heap.
+            throw new ArenaExhaustedException(name, "a " + dtype + Shapes.format(shape, rank) + " tensor", bytes,
+                    available, capacity);
         }
         long offset = top;
         top += size;
@@ -276,11 +325,12 @@ public final class TensorArena implements AutoCloseable {
         return offset;
     }
 
-    /** A handle from the current generation's pool (or a fresh one in checked mode). */
-    Tensor acquireHandle() {
-        if (!recycleHandles) {
-            return new Tensor();
-        }
+    /**
+     * A handle from the current generation's pool. In checked mode the slot gets a fresh handle, so no
+     * handle is ever reused, and the pool only records the handles {@link #reset(long)} must kill. The
+     * caller holds the lock of a shared arena.
+     */
+    private Tensor acquireHandle() {
         int p = generation & 1;
         Tensor[] pool = pools[p];
         int used = poolUsed[p];
@@ -288,17 +338,20 @@ public final class TensorArena implements AutoCloseable {
             pool = growPool(p);
         }
         poolUsed[p] = used + 1;
+        if (!recycleHandles) {
+            pool[used] = new Tensor();
+        }
         return pool[used];
     }
 
     private Tensor[] growPool(int p) {
         Tensor[] old = pools[p];
-        if (old.length >= (1 << 20) - 1) {
+        if (old.length >= MAX_HANDLES) {
             throw new IllegalStateException("TensorArena '" + name + "': more than " + old.length
                     + " live tensor handles in one generation; call reset() between steps");
         }
-        Tensor[] grown = java.util.Arrays.copyOf(old, Math.min(old.length * 2, (1 << 20) - 1));
-        for (int i = old.length; i < grown.length; i++) {
+        Tensor[] grown = java.util.Arrays.copyOf(old, Math.min(old.length * 2, MAX_HANDLES));
+        for (int i = old.length; recycleHandles && i < grown.length; i++) {
             grown[i] = new Tensor();
         }
         pools[p] = grown;
@@ -311,7 +364,17 @@ public final class TensorArena implements AutoCloseable {
     /** A tensor of the first {@code rank} sizes of {@code shape}, uninitialised (whatever bytes the slab holds). */
     public Tensor empty(DType dtype, long[] shape, int rank) {
         long numel = Shapes.checkedNumel("TensorArena.empty", shape, rank, dtype.byteSize());
-        long offset = allocateBytes(numel << dtype.byteShift(), "a " + dtype + Shapes.format(shape, rank) + " tensor");
+        if (owner == null) {
+            synchronized (this) {
+                return newTensor(dtype, shape, rank, numel);
+            }
+        }
+        return newTensor(dtype, shape, rank, numel);
+    }
+
+    private Tensor newTensor(DType dtype, long[] shape, int rank, long numel) {
+        checkOwner("allocate");
+        long offset = bump(numel << dtype.byteShift(), dtype, shape, rank);
         Tensor t = acquireHandle();
         t.init(this, generation, this, generation, slab, offset, dtype, Device.CPU, rank, shape, null, numel);
         return t;
@@ -336,14 +399,14 @@ public final class TensorArena implements AutoCloseable {
     /** A tensor of zeros. */
     public Tensor zeros(DType dtype, long... shape) {
         Tensor t = empty(dtype, shape);
-        t.fillRaw(0);
+        t.fillZeros();
         return t;
     }
 
     /** A tensor of zeros of {@code like}'s shape and dtype. */
     public Tensor zerosLike(Tensor like) {
         Tensor t = emptyLike(like);
-        t.fillRaw(0);
+        t.fillZeros();
         return t;
     }
 
@@ -436,11 +499,21 @@ public final class TensorArena implements AutoCloseable {
         return rand(DType.F32, shape, seed);
     }
 
-    /** Uniform [0, 1) numbers of a floating dtype (see {@link Philox}). */
+    /**
+     * Uniform [0, 1) numbers of a floating dtype (see {@link Philox}): f32 takes 24 random bits per element,
+     * f16 11 and bf16 8 (the top bits of the same word, so they are the f32 numbers rounded down), f64 53.
+     */
     public Tensor rand(DType dtype, long[] shape, long seed) {
         Tensor t = empty(floating("rand", dtype), shape);
+        // As many random bits as the dtype has significand bits, so rounding to the dtype never gives 1.0.
+        int bits = switch (dtype) {
+            case F64 -> 53;
+            case F16 -> 11;
+            case BF16 -> 8;
+            default -> 24;
+        };
         for (long i = 0, n = t.numel(); i < n; i++) {
-            t.setDoubleFlat(i, dtype == DType.F64 ? Philox.uniformDouble(seed, i, 0) : Philox.uniformFloat(seed, i, 0));
+            t.setDoubleFlat(i, bits == 53 ? Philox.uniformDouble(seed, i, 0) : Philox.uniformFloat(seed, i, 0, bits));
         }
         return t;
     }
@@ -480,27 +553,48 @@ public final class TensorArena implements AutoCloseable {
         base.checkValid();
         long numel = Shapes.checkedNumel("view", shape, rank, base.dtype.byteSize());
         if (numel > 0) {
-            long lo = elementOffset;
-            long hi = elementOffset;
-            for (int i = 0; i < rank; i++) {
-                long span = (shape[i] - 1) * strides[i];
-                if (span < 0) {
-                    lo += span;
-                } else {
-                    hi += span;
-                }
-            }
-            if (lo < base.minElement() || hi > base.maxElement()) {
-                throw new IllegalArgumentException("view: shape " + Shapes.format(shape, rank) + " with strides "
-                        + Shapes.format(strides, rank) + " at element offset " + elementOffset + " reaches elements ["
-                        + lo + ", " + hi + "], outside [" + base.minElement() + ", " + base.maxElement() + "] of base "
-                        + base.describe());
+            checkViewBounds(base, rank, shape, strides, elementOffset);
+        }
+        if (owner == null) {
+            synchronized (this) {
+                return newView(base, rank, shape, strides, elementOffset, numel);
             }
         }
+        return newView(base, rank, shape, strides, elementOffset, numel);
+    }
+
+    private Tensor newView(Tensor base, int rank, long[] shape, long[] strides, long elementOffset, long numel) {
+        checkOwner("view");
         Tensor t = acquireHandle();
         t.init(this, generation, base.dataArena, base.dataGeneration, base.segment, base.byteOffset
                 + (elementOffset << base.dtype.byteShift()), base.dtype, base.device, rank, shape, strides, numel);
         return t;
+    }
+
+    /** Rejects a non-empty view geometry that reaches an element {@code base} cannot reach (or overflows). */
+    private static void checkViewBounds(Tensor base, int rank, long[] shape, long[] strides, long elementOffset) {
+        long lo = elementOffset;
+        long hi = elementOffset;
+        boolean overflow = false;
+        try {
+            for (int i = 0; i < rank; i++) {
+                long span = Math.multiplyExact(shape[i] - 1, strides[i]);
+                if (span < 0) {
+                    lo = Math.addExact(lo, span);
+                } else {
+                    hi = Math.addExact(hi, span);
+                }
+            }
+        } catch (ArithmeticException e) {
+            overflow = true;
+        }
+        if (overflow || base.numel == 0 || lo < base.minElement() || hi > base.maxElement()) {
+            String reach = overflow ? "overflows a long element offset" : "reaches elements [" + lo + ", " + hi + "]";
+            String allowed = base.numel == 0 ? "but base " + base.describe() + " has no elements"
+                    : "outside [" + base.minElement() + ", " + base.maxElement() + "] of base " + base.describe();
+            throw new IllegalArgumentException("view: shape " + Shapes.format(shape, rank) + " with strides "
+                    + Shapes.format(strides, rank) + " at element offset " + elementOffset + " " + reach + ", " + allowed);
+        }
     }
 
     @Override

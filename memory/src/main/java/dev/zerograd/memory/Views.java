@@ -86,7 +86,7 @@ public final class Views {
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") is not inside dim " + dim
                     + " of size " + size + " of " + src.describe());
         }
-        shape[dim] = (e - s + step - 1) / step;
+        shape[dim] = e == s ? 0 : (e - s - 1) / step + 1; // ceil((e - s) / step) without overflow
         strides[dim] = src.strides[dim] * step;
         return s * src.strides[dim];
     }
