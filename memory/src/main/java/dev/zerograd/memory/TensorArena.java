@@ -403,6 +403,13 @@ public final class TensorArena implements AutoCloseable {
         return t;
     }
 
+    /** A tensor of zeros of the first {@code rank} sizes of {@code shape} (no varargs array: for hot loops). */
+    public Tensor zeros(DType dtype, long[] shape, int rank) {
+        Tensor t = empty(dtype, shape, rank);
+        t.fillZeros();
+        return t;
+    }
+
     /** A tensor of zeros of {@code like}'s shape and dtype. */
     public Tensor zerosLike(Tensor like) {
         Tensor t = emptyLike(like);
@@ -418,6 +425,13 @@ public final class TensorArena implements AutoCloseable {
     /** A tensor with every element equal to {@code value} (converted to {@code dtype}). */
     public Tensor full(DType dtype, double value, long... shape) {
         Tensor t = empty(dtype, shape);
+        t.fill(value);
+        return t;
+    }
+
+    /** A tensor of the first {@code rank} sizes of {@code shape}, every element {@code value} (for hot loops). */
+    public Tensor full(DType dtype, double value, long[] shape, int rank) {
+        Tensor t = empty(dtype, shape, rank);
         t.fill(value);
         return t;
     }

@@ -36,6 +36,7 @@ class AllocationFreeTest {
     private static final DType[] DTYPES = {DType.F32, DType.F64, DType.F16, DType.BF16, DType.I32, DType.I64};
 
     private static final long[] BIG = {64, 64};
+    private static final long[] SCRATCH = {3, 2, 2, 0, 0, 0, 0, 0};
 
     private final long[] viewShape = new long[Tensor.MAX_RANK];
     private final long[] viewStrides = new long[Tensor.MAX_RANK];
@@ -62,6 +63,9 @@ class AllocationFreeTest {
         Tensor big = arena.zeros(DType.F32, BIG); // the memset path, beyond any small-size special case
         Tensor bigger = arena.zerosLike(big);
         sum += big.getDouble(63, 63) + bigger.numel();
+        Tensor scratch = arena.full(DType.F32, 2.0, SCRATCH, 2); // the first 2 sizes of a rank-8 scratch array
+        Tensor cleared = arena.zeros(DType.I32, SCRATCH, 3);
+        sum += scratch.getDouble(2, 1) + cleared.numel();
         Tensor m = arena.zeros(DType.F32, SHAPES[1]);
         m.setDouble(2, 4, 3.0);
         sum += m.getDouble(2, 4) + m.getFloat(0, 0);

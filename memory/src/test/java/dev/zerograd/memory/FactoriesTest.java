@@ -57,6 +57,19 @@ class FactoriesTest {
     }
 
     @Test
+    void rankOverloadsReadOnlyTheFirstRankSizes() {
+        long[] scratch = {2, 3, 99, -1, 0, 0, 0, 0};
+        Tensor z = arena.zeros(DType.F64, scratch, 2);
+        assertArrayEquals(new long[] {2, 3}, z.shape());
+        assertArrayEquals(new double[6], z.toDoubleArray());
+        Tensor f = arena.full(DType.I32, 4, scratch, 1);
+        assertArrayEquals(new long[] {4, 4}, f.toLongArray());
+        Tensor e = arena.empty(DType.F16, scratch, 0);
+        assertEquals(0, e.rank());
+        assertThrows(IllegalArgumentException.class, () -> arena.zeros(DType.F32, scratch, 4));
+    }
+
+    @Test
     void fillWithNegativeZeroKeepsTheSign() {
         Tensor t = arena.full(DType.F32, 1, 4);
         t.fill(-0.0);

@@ -428,6 +428,8 @@ class TensorArenaTest {
             w.setGrad(g);
             Object tape = new Object();
             w.setAutograd(tape, 7);
+            w.setTangent(g);
+            assertTrue(w.tangent() == g);
             assertTrue(w.grad() == g);
             assertTrue(w.autogradOwner() == tape);
             assertEquals(7, w.autogradSlot());
@@ -441,6 +443,7 @@ class TensorArenaTest {
             assertEquals(null, recycled.grad());
             assertEquals(null, recycled.autogradOwner());
             assertEquals(-1, recycled.autogradSlot());
+            assertEquals(null, recycled.tangent());
         }
     }
 }
