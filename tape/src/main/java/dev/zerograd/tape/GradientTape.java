@@ -1,0 +1,531 @@
+package dev.zerograd.tape;
+
+import dev.zerograd.memory.Tensor;
+import dev.zerograd.memory.TensorArena;
+
+/**
+ * Records differentiable ops while open and computes gradients by one reverse pass over the records.
+ *
+ * <pre>{@code
+ * try (GradientTape tape = GradientTape.record(step)) {
+ *     Tensor loss = Ops.crossEntropy(Ops.matmul(x, w), labels);
+ *     tape.backward(loss);            // accumulates into w.grad()
+ * }
+ * }</pre>
+ *
+ * <p>Note [Records]: a record is a row of preallocated parallel arrays: the op, its result, a range of
+ * the shared input and saved-tensor pools, {@value #ATTRS} integer and {@value #SCALARS} real attributes and an
+ * optional payload. Nothing is allocated per record, so a steady-state step allocates nothing. Records are
+ * appended in execution order, which is a topological order, so backward is a single reverse loop. The
+ * buffer has a fixed capacity chosen at creation; every recording starts again at record 0 (the buffer is
+ * reused like a ring, never grown in steady state), and exceeding it throws with the capacity and how to
+ * raise it.
+ *
+ * <p>Note [Tape reuse]: {@link #record(TensorArena)} hands out a per-thread tape object that is reused once
+ * closed, so opening a tape each step allocates nothing. Only one tape records on a thread at a time; for
+ * gradients of gradients use {@link #persistent} and {@code gradient(..., createGraph = true)}, which records
+ * the backward pass onto the same tape.
+ *
+ * <p>Note [Gradient buffers]: each record's result has one gradient slot; the first contribution is stored
+ * as is (it may alias another slot's tensor, e.g. both inputs of an add), and the second replaces it with a
+ * fresh sum that the slot then owns and may accumulate into in place. In create-graph mode accumulation is
+ * always out of place, recorded like any other op. Leaves accumulate into {@link Tensor#grad()} (allocated
+ * once in the leaf's own arena) for {@link #backward}, or into per-call slots for {@link #gradient}.
+ *
+ * <p>A tape is confined to the thread that opened it.
+ */
+public final class GradientTape implements AutoCloseable {
+    static final int ATTRS = 8;
+    static final int SCALARS = 4;
+    /** Default number of records, overridable with {@code -Dzerograd.tape.capacity=N}. */
+    public static final int DEFAULT_CAPACITY = Integer.getInteger("zerograd.tape.capacity", 1 << 16);
+
+    private final Context ctx;
+    private final int capacity;
+    private final Op[] ops;
+    private final Tensor[] results;
+    private final int[] inStart;
+    private final int[] inCount;
+    private final int[] savedStart;
+    private final byte[] savedCount;
+    private final long[] attrs;
+    private final double[] scalars;
+    private final Object[] payloads;
+    private final Tensor[] inputPool;
+    private final Tensor[] savedPool;
+
+    // backward state
+    private final Tensor[] grads;
+    private final boolean[] gradOwned;
+    private final Tensor[] sourceGrads = new Tensor[Call.MAX_INPUTS];
+    private Tensor[] sources;
+    private int sourceCount;
+    private boolean toLeafGrad;
+    private boolean createGraph;
+    private final TapeNode node = new TapeNode();
+    private final Grads sink = new Grads(this);
+
+    private TensorArena arena;
+    private int count;
+    private int inputTop;
+    private int savedTop;
+    private boolean open;
+    private boolean persistent;
+    private boolean consumed;
+    private boolean anomaly;
+    private GradientTape previous; // the tape this one displaced on the thread (restored on close)
+
+    private GradientTape(Context ctx, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("GradientTape: capacity must be positive, got " + capacity);
+        }
+        this.ctx = ctx;
+        this.capacity = capacity;
+        ops = new Op[capacity];
+        results = new Tensor[capacity];
+        inStart = new int[capacity];
+        inCount = new int[capacity];
+        savedStart = new int[capacity];
+        savedCount = new byte[capacity];
+        attrs = new long[capacity * ATTRS];
+        scalars = new double[capacity * SCALARS];
+        payloads = new Object[capacity];
+        inputPool = new Tensor[capacity * 3];
+        savedPool = new Tensor[capacity * 2];
+        grads = new Tensor[capacity];
+        gradOwned = new boolean[capacity];
+    }
+
+    // ---------------------------------------------------------------- opening and closing
+
+    /** Opens a tape that records ops on this thread, with results and gradients allocated in {@code arena}. */
+    public static GradientTape record(TensorArena arena) {
+        return open(arena, DEFAULT_CAPACITY, false);
+    }
+
+    /** Like {@link #record(TensorArena)} with room for {@code capacity} records. */
+    public static GradientTape record(TensorArena arena, int capacity) {
+        return open(arena, capacity, false);
+    }
+
+    /** A tape whose gradients may be taken more than once (and with create-graph, differentiated again). */
+    public static GradientTape persistent(TensorArena arena) {
+        return open(arena, DEFAULT_CAPACITY, true);
+    }
+
+    /** Like {@link #persistent(TensorArena)} with room for {@code capacity} records. */
+    public static GradientTape persistent(TensorArena arena, int capacity) {
+        return open(arena, capacity, true);
+    }
+
+    private static GradientTape open(TensorArena arena, int capacity, boolean persistent) {
+        if (arena == null) {
+            throw new IllegalArgumentException("GradientTape.record: arena is null; pass the arena results and gradients go to");
+        }
+        if (arena.isClosed()) {
+            throw new IllegalStateException("GradientTape.record: arena '" + arena.name() + "' is closed");
+        }
+        Context ctx = Context.get();
+        if (ctx.tape != null) {
+            throw new IllegalStateException("GradientTape.record: a tape is already recording on thread '"
+                    + ctx.thread.getName() + "' (capacity " + ctx.tape.capacity + ", " + ctx.tape.count + " records);"
+                    + " close it first, or use one persistent tape with gradient(..., createGraph = true) for higher order");
+        }
+        GradientTape t = null;
+        for (GradientTape cached : ctx.tapePool) {
+            if (cached != null && !cached.open && cached.capacity == capacity) {
+                t = cached;
+                break;
+            }
+        }
+        if (t == null) {
+            t = new GradientTape(ctx, capacity);
+            for (int i = 0; i < ctx.tapePool.length; i++) {
+                if (ctx.tapePool[i] == null || !ctx.tapePool[i].open) {
+                    ctx.tapePool[i] = t;
+                    break;
+                }
+            }
+        }
+        t.start(arena, persistent);
+        return t;
+    }
+
+    private void start(TensorArena arena, boolean persistent) {
+        this.arena = arena;
+        this.persistent = persistent;
+        this.count = 0;
+        this.inputTop = 0;
+        this.savedTop = 0;
+        this.consumed = false;
+        this.open = true;
+        this.anomaly = Tape.anomalyDefault();
+        this.previous = ctx.tape;
+        ctx.tape = this;
+    }
+
+    /** Stops recording. Results and gradients stay valid until their arena is reset. */
+    @Override
+    public void close() {
+        checkThread("close");
+        if (!open) {
+            return;
+        }
+        open = false;
+        ctx.tape = previous;
+        previous = null;
+        for (int i = 0; i < count; i++) {
+            grads[i] = null;
+        }
+    }
+
+    /** The arena results and gradients are allocated in. */
+    public TensorArena arena() {
+        return arena;
+    }
+
+    /** Number of records so far. */
+    public int size() {
+        return count;
+    }
+
+    /** Maximum number of records. */
+    public int capacity() {
+        return capacity;
+    }
+
+    public boolean isPersistent() {
+        return persistent;
+    }
+
+    public boolean isOpen() {
+        return open;
+    }
+
+    /**
+     * Anomaly mode: every gradient produced during backward is checked for NaN and infinity, and the first one
+     * found throws naming the op and its record index. Defaults to {@code -Dzerograd.anomaly=true} or
+     * {@link Tape#setAnomalyDefault}.
+     */
+    public GradientTape anomalyMode(boolean on) {
+        this.anomaly = on;
+        return this;
+    }
+
+    public boolean anomalyMode() {
+        return anomaly;
+    }
+
+    /** The name of the op of record {@code i}, for reports and tests. */
+    public String opName(int i) {
+        checkIndex(i);
+        return ops[i].name();
+    }
+
+    private void checkIndex(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("record " + i + " is outside [0, " + count + ")");
+        }
+    }
+
+    private void checkThread(String what) {
+        if (Thread.currentThread() != ctx.thread) {
+            throw new IllegalStateException("GradientTape." + what + ": this tape is confined to thread '" + ctx.thread.getName()
+                    + "' and was used from thread '" + Thread.currentThread().getName() + "'");
+        }
+    }
+
+    // ---------------------------------------------------------------- recording
+
+    /** Appends the call in flight as a record and marks its result as produced by it. */
+    void append(Call c) {
+        if (count == capacity || inputTop + c.inputCount > inputPool.length || savedTop + c.savedCount > savedPool.length) {
+            throw new IllegalStateException("GradientTape: capacity exceeded recording '" + c.op.name() + "': " + capacity
+                    + " records (" + count + " used, " + inputTop + "/" + inputPool.length + " input slots); open the tape with"
+                    + " GradientTape.record(arena, capacity) or set -Dzerograd.tape.capacity to a larger value");
+        }
+        for (int i = 0; i < c.inputCount; i++) {
+            Tensor in = c.inputs[i];
+            Object owner = in.autogradOwner();
+            if (owner != null && owner != this && in.autogradSlot() >= 0 && owner instanceof GradientTape other && other.open
+                    && other.ctx != ctx) {
+                throw new IllegalStateException(c.op.name() + ": input " + i + " (" + in.describe() + ") was recorded by a tape"
+                        + " confined to thread '" + other.ctx.thread.getName() + "'; tapes cannot be shared across threads");
+            }
+            if (owner == this && in.autogradSlot() >= 0 && !producedHere(in)) {
+                throw new IllegalStateException(c.op.name() + ": input " + i + " (" + in.describe() + ") was produced by an"
+                        + " earlier recording of this tape, whose graph is gone; detach() it or recompute it");
+            }
+            inputPool[inputTop + i] = in;
+        }
+        int r = count++;
+        ops[r] = c.op;
+        results[r] = c.result;
+        inStart[r] = inputTop;
+        inCount[r] = c.inputCount;
+        inputTop += c.inputCount;
+        savedStart[r] = savedTop;
+        savedCount[r] = (byte) c.savedCount;
+        for (int i = 0; i < c.savedCount; i++) {
+            savedPool[savedTop + i] = c.saved[i];
+        }
+        savedTop += c.savedCount;
+        System.arraycopy(c.attrs, 0, attrs, r * ATTRS, ATTRS);
+        System.arraycopy(c.scalars, 0, scalars, r * SCALARS, SCALARS);
+        payloads[r] = c.payload;
+        grads[r] = null;
+        Tensor out = c.result;
+        out.requiresGrad(true);
+        out.setAutograd(this, r);
+    }
+
+    /** True when {@code t} is the result of a record of the current recording. */
+    private boolean producedHere(Tensor t) {
+        int s = t.autogradSlot();
+        return t.autogradOwner() == this && s >= 0 && s < count && results[s] == t;
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /**
+     * Accumulates d(loss)/d(leaf) into {@link Tensor#grad()} of every leaf that requires a gradient.
+     * {@code loss} must hold one element; use {@link #backward(Tensor, Tensor)} with a seed otherwise.
+     */
+    public void backward(Tensor loss) {
+        backward(loss, null);
+    }
+
+    /** Accumulates the vector-Jacobian product {@code seed^T d(target)/d(leaf)} into every leaf's grad. */
+    public void backward(Tensor target, Tensor seed) {
+        run("backward", target, seed, null, 0, false, true);
+    }
+
+    /** d(target)/d(source) for a one-element target, without touching {@link Tensor#grad()}. */
+    public Tensor gradient(Tensor target, Tensor source) {
+        Tensor[] one = ctx.tapeSourceScratch;
+        one[0] = source;
+        run("gradient", target, null, one, 1, false, false);
+        one[0] = null;
+        return sourceGrads[0];
+    }
+
+    /** Gradients of a one-element target with respect to each source (allocates the result array). */
+    public Tensor[] gradient(Tensor target, Tensor... sources) {
+        Tensor[] out = new Tensor[sources.length];
+        gradient(target, null, sources, out, false);
+        return out;
+    }
+
+    /**
+     * The general form: {@code out[i] = seed^T d(target)/d(sources[i])} (seed null means ones for a one-element
+     * target). With {@code createGraph} the backward pass is itself recorded, so the results can be
+     * differentiated again (the tape must be persistent to take gradients twice). Allocation-free.
+     */
+    public void gradient(Tensor target, Tensor seed, Tensor[] sources, Tensor[] out, boolean createGraph) {
+        if (out.length < sources.length) {
+            throw new IllegalArgumentException("gradient: out has room for " + out.length + " gradients, " + sources.length + " sources given");
+        }
+        run("gradient", target, seed, sources, sources.length, createGraph, false);
+        System.arraycopy(sourceGrads, 0, out, 0, sources.length);
+    }
+
+    /** Like {@link #gradient(Tensor, Tensor, Tensor[], Tensor[], boolean)} for one source. */
+    public Tensor gradient(Tensor target, Tensor source, boolean createGraph) {
+        Tensor[] one = ctx.tapeSourceScratch;
+        one[0] = source;
+        run("gradient", target, null, one, 1, createGraph, false);
+        one[0] = null;
+        return sourceGrads[0];
+    }
+
+    /** Sets the gradient of every given leaf to zero (in place; keeps the buffers). */
+    public static void zeroGrad(Tensor... leaves) {
+        for (Tensor t : leaves) {
+            Tensor g = t.grad();
+            if (g != null) {
+                g.fill(0);
+            }
+        }
+    }
+
+    private void run(String what, Tensor target, Tensor seed, Tensor[] srcs, int nSources, boolean createGraph, boolean toLeafGrad) {
+        checkThread(what);
+        if (consumed) {
+            throw new IllegalStateException(what + ": this tape's gradients were already computed once; open it with"
+                    + " GradientTape.persistent(arena) to take gradients more than once");
+        }
+        if (createGraph && !open) {
+            throw new IllegalStateException(what + ": createGraph needs the tape to still be open (it records the backward pass)");
+        }
+        target.checkValid();
+        if (!producedHere(target)) {
+            throw new IllegalArgumentException(what + ": target " + target.describe() + (target.needsGrad()
+                    ? " was not recorded by this tape" : " does not require a gradient (no input of the ops that made it requires one)"));
+        }
+        if (seed == null) {
+            if (target.numel() != 1) {
+                throw new IllegalArgumentException(what + ": target " + target.describe() + " has " + target.numel()
+                        + " elements; pass a seed gradient of the same shape for a non-scalar target");
+            }
+        } else {
+            seed.checkValid();
+            Checks.sameShapeAndDtype(what + " (seed)", target, seed);
+        }
+        for (int i = 0; i < nSources; i++) {
+            Tensor s = srcs[i];
+            s.checkValid();
+            if (!s.needsGrad()) {
+                throw new IllegalArgumentException(what + ": source " + i + " " + s.describe()
+                        + " does not require a gradient; call requiresGrad() on it before recording");
+            }
+            sourceGrads[i] = null;
+        }
+        this.sources = srcs;
+        this.sourceCount = nSources;
+        this.toLeafGrad = toLeafGrad;
+        this.createGraph = createGraph;
+
+        int top = target.autogradSlot();
+        int end = count;
+        for (int i = 0; i < end; i++) {
+            grads[i] = null;
+            gradOwned[i] = false;
+        }
+        boolean savedGradMode = ctx.gradEnabled;
+        ctx.gradEnabled = createGraph;
+        try {
+            grads[top] = seed != null ? seed : ones(target);
+            for (int r = top; r >= 0; r--) {
+                Tensor g = grads[r];
+                if (g == null) {
+                    continue;
+                }
+                node.record = r;
+                sink.record = r;
+                ops[r].vjp(node, g, sink);
+            }
+            // Sources that are intermediates take their slot's final value.
+            for (int i = 0; i < nSources; i++) {
+                Tensor s = srcs[i];
+                if (producedHere(s)) {
+                    sourceGrads[i] = grads[s.autogradSlot()];
+                }
+                if (sourceGrads[i] == null) {
+                    sourceGrads[i] = zerosLike(s); // no path from target: the gradient is exactly zero
+                }
+            }
+        } finally {
+            ctx.gradEnabled = savedGradMode;
+            this.sources = null;
+            for (int i = 0; i < end; i++) {
+                grads[i] = null;
+            }
+        }
+        if (!persistent) {
+            consumed = true;
+        }
+    }
+
+    private Tensor ones(Tensor like) {
+        Tensor t = arena.emptyLike(like);
+        t.fill(1);
+        return t;
+    }
+
+    private Tensor zerosLike(Tensor like) {
+        Tensor t = arena.emptyLike(like);
+        t.fill(0);
+        return t;
+    }
+
+    /** Validates and accumulates one gradient produced by record {@code r}'s rule for its input {@code i}. */
+    void accumulate(int r, int i, Tensor grad, boolean reduce) {
+        if (i < 0 || i >= inCount[r]) {
+            throw new IllegalStateException(ops[r].name() + " (record " + r + "): gradient for input " + i + ", but the op has "
+                    + inCount[r] + " inputs");
+        }
+        Tensor x = inputPool[inStart[r] + i];
+        if (!x.needsGrad()) {
+            return;
+        }
+        if (reduce && !x.sameShape(grad)) {
+            grad = Ops.sumTo(grad, x);
+        }
+        if (!x.sameShape(grad) || x.dtype() != grad.dtype()) {
+            throw new IllegalStateException(ops[r].name() + " (record " + r + "): the gradient for input " + i + " has shape "
+                    + grad.describe() + ", expected " + x.describe() + " (the input's shape and dtype)");
+        }
+        if (anomaly && Checks.hasNonFinite(grad)) {
+            throw new ArithmeticException("anomaly: the backward of '" + ops[r].name() + "' (record " + r + " of " + count
+                    + ") produced NaN or infinity in the gradient for its input " + i + " " + x.describe());
+        }
+        if (producedHere(x)) {
+            int s = x.autogradSlot();
+            grads[s] = sum(grads[s], grad, s);
+            return;
+        }
+        // A leaf (or a tensor made outside this tape that requires a gradient).
+        if (toLeafGrad) {
+            Tensor acc = x.grad();
+            if (createGraph) {
+                x.setGrad(acc == null ? grad : Ops.add(acc, grad));
+            } else if (acc == null) {
+                acc = x.arena().emptyLike(x);
+                Checks.copy(grad, acc);
+                x.setGrad(acc);
+            } else {
+                Checks.addInPlace(acc, grad);
+            }
+            return;
+        }
+        for (int k = 0; k < sourceCount; k++) {
+            if (sources[k] == x) {
+                Tensor prev = sourceGrads[k];
+                sourceGrads[k] = prev == null ? grad : (createGraph ? Ops.add(prev, grad) : addFresh(prev, grad));
+            }
+        }
+    }
+
+    /** Adds a contribution to record slot {@code s} (Note [Gradient buffers]). */
+    private Tensor sum(Tensor acc, Tensor grad, int s) {
+        if (acc == null) {
+            return grad;
+        }
+        if (createGraph) {
+            return Ops.add(acc, grad);
+        }
+        if (gradOwned[s]) {
+            Checks.addInPlace(acc, grad);
+            return acc;
+        }
+        gradOwned[s] = true;
+        return addFresh(acc, grad);
+    }
+
+    private Tensor addFresh(Tensor a, Tensor b) {
+        Tensor out = arena.emptyLike(a);
+        Checks.add(a, b, out);
+        return out;
+    }
+
+    /** The record currently visited by the backward loop, as its rule sees it. */
+    private final class TapeNode extends Node {
+        int record;
+
+        @Override public Op op() { return ops[record]; }
+        @Override public int inputCount() { return inCount[record]; }
+        @Override public Tensor input(int i) { return inputPool[inStart[record] + i]; }
+        @Override public boolean needsGrad(int i) { return inputPool[inStart[record] + i].needsGrad(); }
+        @Override public Tensor result() { return results[record]; }
+        @Override public Tensor saved(int i) { return savedPool[savedStart[record] + i]; }
+        @Override public long attr(int i) { return attrs[record * ATTRS + i]; }
+        @Override public double scalar(int i) { return scalars[record * SCALARS + i]; }
+        @Override public Object payload() { return payloads[record]; }
+    }
+
+    @Override
+    public String toString() {
+        return "GradientTape(" + count + "/" + capacity + " records, " + (open ? "open" : "closed")
+                + (persistent ? ", persistent" : "") + ", arena '" + (arena == null ? "-" : arena.name()) + "')";
+    }
+}

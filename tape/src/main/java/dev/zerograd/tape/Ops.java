@@ -1,0 +1,178 @@
+package dev.zerograd.tape;
+
+import dev.zerograd.kernels.BinaryOp;
+import dev.zerograd.kernels.UnaryOp;
+import dev.zerograd.memory.Tensor;
+
+/**
+ * The differentiable operations, as static functions ({@code import static dev.zerograd.tape.Ops.*}).
+ * Results go to the recording tape's arena (Note [Where results live] in {@link Context}); when a tape is
+ * recording and an input requires a gradient, the op is recorded. Binary ops broadcast NumPy-style. Every
+ * function checks its inputs and names itself, the shapes and dtypes in its exceptions.
+ *
+ * <p>Each section delegates to one op family, where the forward function, VJP and JVP live together.
+ */
+public final class Ops {
+    private Ops() {}
+
+    // ================================================================ arithmetic (ArithOps)
+
+    public static Tensor add(Tensor a, Tensor b) { return ArithOps.add(a, b); }
+    public static Tensor sub(Tensor a, Tensor b) { return ArithOps.sub(a, b); }
+    public static Tensor mul(Tensor a, Tensor b) { return ArithOps.mul(a, b); }
+    public static Tensor div(Tensor a, Tensor b) { return ArithOps.div(a, b); }
+    /** a^b elementwise (a > 0 where b is not an integer, as for real powers). */
+    public static Tensor pow(Tensor a, Tensor b) { return ArithOps.pow(a, b); }
+    public static Tensor maximum(Tensor a, Tensor b) { return ArithOps.maximum(a, b); }
+    public static Tensor minimum(Tensor a, Tensor b) { return ArithOps.minimum(a, b); }
+
+    /** x + s. */
+    public static Tensor add(Tensor x, double s) { return ArithOps.affine(x, 1.0, s); }
+    /** x - s. */
+    public static Tensor sub(Tensor x, double s) { return ArithOps.affine(x, 1.0, -s); }
+    /** s - x. */
+    public static Tensor rsub(double s, Tensor x) { return ArithOps.affine(x, -1.0, s); }
+    /** x * s. */
+    public static Tensor mul(Tensor x, double s) { return ArithOps.affine(x, s, 0.0); }
+    /** x / s. */
+    public static Tensor div(Tensor x, double s) { return ArithOps.affine(x, 1.0 / s, 0.0); }
+    /** alpha * x + beta. */
+    public static Tensor affine(Tensor x, double alpha, double beta) { return ArithOps.affine(x, alpha, beta); }
+
+    /** cond != 0 ? a : b, broadcasting all three; cond is not differentiated. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return ArithOps.where(cond, a, b); }
+    /** min(max(x, lo), hi). */
+    public static Tensor clamp(Tensor x, double lo, double hi) { return ArithOps.clamp(x, lo, hi); }
+
+    /** 1 where a > b else 0 (not differentiable). */
+    public static Tensor gt(Tensor a, Tensor b) { return ArithOps.compare("gt", BinaryOp.GT, a, b); }
+    public static Tensor ge(Tensor a, Tensor b) { return ArithOps.compare("ge", BinaryOp.GE, a, b); }
+    public static Tensor lt(Tensor a, Tensor b) { return ArithOps.compare("lt", BinaryOp.LT, a, b); }
+    public static Tensor le(Tensor a, Tensor b) { return ArithOps.compare("le", BinaryOp.LE, a, b); }
+    public static Tensor eq(Tensor a, Tensor b) { return ArithOps.compare("eq", BinaryOp.EQ, a, b); }
+    public static Tensor ne(Tensor a, Tensor b) { return ArithOps.compare("ne", BinaryOp.NE, a, b); }
+
+    // ================================================================ elementwise functions (UnaryOps)
+
+    public static Tensor neg(Tensor x) { return UnaryOps.apply(UnaryOps.NEG, x, 0); }
+    public static Tensor exp(Tensor x) { return UnaryOps.apply(UnaryOps.EXP, x, 0); }
+    public static Tensor log(Tensor x) { return UnaryOps.apply(UnaryOps.LOG, x, 0); }
+    public static Tensor sqrt(Tensor x) { return UnaryOps.apply(UnaryOps.SQRT, x, 0); }
+    public static Tensor rsqrt(Tensor x) { return UnaryOps.apply(UnaryOps.RSQRT, x, 0); }
+    public static Tensor abs(Tensor x) { return UnaryOps.apply(UnaryOps.ABS, x, 0); }
+    public static Tensor sin(Tensor x) { return UnaryOps.apply(UnaryOps.SIN, x, 0); }
+    public static Tensor cos(Tensor x) { return UnaryOps.apply(UnaryOps.COS, x, 0); }
+    public static Tensor tanh(Tensor x) { return UnaryOps.apply(UnaryOps.TANH, x, 0); }
+    public static Tensor sigmoid(Tensor x) { return UnaryOps.apply(UnaryOps.SIGMOID, x, 0); }
+    public static Tensor relu(Tensor x) { return UnaryOps.apply(UnaryOps.RELU, x, 0); }
+    /** x for x > 0, slope * x otherwise. */
+    public static Tensor leakyRelu(Tensor x, double slope) { return UnaryOps.apply(UnaryOps.LEAKY_RELU, x, slope); }
+    /** leakyRelu with slope 0.01. */
+    public static Tensor leakyRelu(Tensor x) { return leakyRelu(x, 0.01); }
+    /** x for x > 0, alpha (e^x - 1) otherwise. */
+    public static Tensor elu(Tensor x, double alpha) { return UnaryOps.apply(UnaryOps.ELU, x, alpha); }
+    public static Tensor elu(Tensor x) { return elu(x, 1.0); }
+    /** x * sigmoid(x). */
+    public static Tensor silu(Tensor x) { return UnaryOps.apply(UnaryOps.SILU, x, 0); }
+    /** Exact GELU: x * Phi(x), Phi the standard normal CDF. */
+    public static Tensor gelu(Tensor x) { return UnaryOps.apply(UnaryOps.GELU, x, 0); }
+    /** GELU's tanh approximation: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    public static Tensor geluTanh(Tensor x) { return UnaryOps.apply(UnaryOps.GELU_TANH, x, 0); }
+    /** log(1 + e^(beta x)) / beta (linear above beta x = 20). */
+    public static Tensor softplus(Tensor x, double beta) {
+        if (!(beta > 0)) {
+            throw new IllegalArgumentException("softplus: beta must be positive, got " + beta + " for " + x.describe());
+        }
+        return UnaryOps.apply(UnaryOps.SOFTPLUS, x, beta);
+    }
+    public static Tensor softplus(Tensor x) { return softplus(x, 1.0); }
+    /** x^p for a scalar exponent. */
+    public static Tensor pow(Tensor x, double p) { return UnaryOps.apply(UnaryOps.POW_SCALAR, x, p); }
+    public static Tensor square(Tensor x) { return UnaryOps.apply(UnaryOps.SQUARE, x, 0); }
+    public static Tensor reciprocal(Tensor x) { return UnaryOps.apply(UnaryOps.RECIPROCAL, x, 0); }
+    public static Tensor log1p(Tensor x) { return UnaryOps.apply(UnaryOps.LOG1P, x, 0); }
+    public static Tensor expm1(Tensor x) { return UnaryOps.apply(UnaryOps.EXPM1, x, 0); }
+    public static Tensor erf(Tensor x) { return UnaryOps.apply(UnaryOps.ERF, x, 0); }
+    /** -1, 0 or 1 by the sign of x (not differentiable). */
+    public static Tensor sign(Tensor x) {
+        Checks.floating("sign", x);
+        return UnaryOps.mask(UnaryOp.SIGN, x, 0);
+    }
+
+    // ================================================================ reductions (ReduceOps)
+
+    /** Sum of all elements (rank 0). */
+    public static Tensor sum(Tensor x) { return ReduceOps.sum(x, ReduceOps.all(x.rank()), false); }
+    public static Tensor sum(Tensor x, int dim, boolean keepdim) { return ReduceOps.sum(x, ReduceOps.mask("sum", x, oneDim(dim)), keepdim); }
+    public static Tensor sum(Tensor x, int[] dims, boolean keepdim) { return ReduceOps.sum(x, ReduceOps.mask("sum", x, dims), keepdim); }
+    /** Mean of all elements (rank 0). */
+    public static Tensor mean(Tensor x) { return ReduceOps.mean(x, ReduceOps.all(x.rank()), false); }
+    public static Tensor mean(Tensor x, int dim, boolean keepdim) { return ReduceOps.mean(x, ReduceOps.mask("mean", x, oneDim(dim)), keepdim); }
+    public static Tensor mean(Tensor x, int[] dims, boolean keepdim) { return ReduceOps.mean(x, ReduceOps.mask("mean", x, dims), keepdim); }
+
+    private static int[] oneDim(int dim) {
+        int[] d = Context.get().oneDim;
+        d[0] = dim;
+        return d;
+    }
+
+    // ================================================================ shapes (ShapeOps)
+
+    /** x broadcast (stride 0, no copy) to {@code like}'s shape. */
+    public static Tensor broadcastTo(Tensor x, Tensor like) { return ShapeOps.broadcastTo(x, like); }
+    /** x broadcast to {@code shape} (-1 keeps a size). */
+    public static Tensor expand(Tensor x, long... shape) { return ShapeOps.expand(x, shape, shape.length); }
+    /** x summed over broadcast dims down to {@code like}'s shape. */
+    public static Tensor sumTo(Tensor x, Tensor like) { return ShapeOps.sumTo(x, like); }
+    /** x with a new shape (one size may be -1); a view when x is contiguous. */
+    public static Tensor reshape(Tensor x, long... shape) { return ShapeOps.reshape(x, shape, shape.length); }
+    /** reshape to the first {@code rank} sizes of {@code shape} (allocation-free form). */
+    public static Tensor reshape(Tensor x, long[] shape, int rank) { return ShapeOps.reshape(x, shape, rank); }
+    /** x with {@code like}'s shape. */
+    public static Tensor reshapeAs(Tensor x, Tensor like) { return ShapeOps.reshapeAs(x, like); }
+    /** Alias of {@link #reshape(Tensor, long...)}. */
+    public static Tensor view(Tensor x, long... shape) { return reshape(x, shape); }
+    /** x itself when contiguous, else a contiguous copy. */
+    public static Tensor contiguous(Tensor x) { return ShapeOps.contiguous(x); }
+    /** A contiguous copy of x (the identity for gradients). */
+    public static Tensor copy(Tensor x) { return ShapeOps.copy(x); }
+
+    /** A view of x's bytes that is cut from autograd: no gradient flows through it, and it carries no tangent. */
+    public static Tensor detach(Tensor x) {
+        x.checkValid();
+        Context c = Context.get();
+        int r = x.shapeInto(c.shapeB);
+        x.stridesInto(c.stridesA);
+        return c.resultArena(x).view(x, r, c.shapeB, c.stridesA, 0);
+    }
+
+    /** Zeros shaped like x, in the result arena (never requires a gradient). */
+    public static Tensor zerosLike(Tensor x) {
+        Tensor t = Context.get().resultLike(x);
+        t.fill(0);
+        return t;
+    }
+
+    /** Ones shaped like x, in the result arena. */
+    public static Tensor onesLike(Tensor x) {
+        Tensor t = Context.get().resultLike(x);
+        t.fill(1);
+        return t;
+    }
+
+    /** A tensor shaped like x filled with v, in the result arena. */
+    public static Tensor fullLike(Tensor x, double v) {
+        Tensor t = Context.get().resultLike(x);
+        t.fill(v);
+        return t;
+    }
+
+    // ================================================================ linear algebra (MatMulOps)
+
+    /** NumPy matmul: 2-D products, batched products with broadcast batch dims, and 1-D operands as vectors. */
+    public static Tensor matmul(Tensor a, Tensor b) { return MatMulOps.matmul(a, b); }
+    /** op(a) @ op(b), op transposing the last two dims when its flag is set (no copy: the flag goes to GEMM). */
+    public static Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        return MatMulOps.matmul(a, transposeA, b, transposeB);
+    }
+}
