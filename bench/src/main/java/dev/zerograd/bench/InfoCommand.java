@@ -2,6 +2,7 @@ package dev.zerograd.bench;
 
 import dev.zerograd.bindings.LoadedLibrary;
 import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.Parallel;
 import dev.zerograd.tape.GradientTape;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,8 +30,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.println("OpenBLAS   not available: " + e.getMessage());
             }
         }
-        System.out.println("CUDA       " + Devices.cudaSummary());
-        System.out.printf("Threads    intra-op pool: %d%n", Devices.intraOpThreads());
+        System.out.printf("Threads    intra-op pool: %d (-Dzerograd.threads)%n", Parallel.threads());
         System.out.printf("Arenas     defaults: parameters %d MiB (shared), step %d MiB (confined), 64-byte alignment%n",
                 Defaults.PARAMS_ARENA_BYTES >> 20, Defaults.STEP_ARENA_BYTES >> 20);
         System.out.printf("Tape       capacity %d records (-Dzerograd.tape.capacity), anomaly mode %s (-Dzerograd.anomaly)%n",

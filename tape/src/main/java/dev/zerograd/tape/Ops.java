@@ -175,4 +175,8 @@ public final class Ops {
     public static Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
         return MatMulOps.matmul(a, transposeA, b, transposeB);
     }
+
+    // ================================================================ more reductions, views and joins (ReduceOps, ViewOps, JoinOps)
+
+    // ================================================================ indexing, softmax and losses (IndexOps, SoftmaxOps, LossOps)
 }
