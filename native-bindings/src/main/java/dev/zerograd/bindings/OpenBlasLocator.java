@@ -221,7 +221,8 @@ final class OpenBlasLocator {
             return Optional.empty();
         }
         // A bare soname was resolved by the dynamic loader: report the file it actually mapped.
-        Path file = path.isAbsolute() ? path : mappedFile(lookup.find(REQUIRED.get(1)).orElseThrow()).orElse(path);
+        Path file = path.isAbsolute() ? path
+                : NativeLibrary.mappedFile(lookup.find(REQUIRED.get(1)).orElseThrow()).orElse(path);
         searched.add(place + ": loaded " + file);
         return Optional.of(new LoadedLibrary(source, file, lookup, searched));
     }
@@ -237,28 +238,6 @@ final class OpenBlasLocator {
         }
     }
 
-    /** The file mapped at {@code symbol}'s address, read from {@code /proc/self/maps}. */
-    static Optional<Path> mappedFile(MemorySegment symbol) {
-        long address = symbol.address();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-                String[] fields = line.trim().split("\\s+", 6);
-                int dash = fields[0].indexOf('-');
-                if (fields.length < 6 || dash < 0 || !fields[5].startsWith("/")) {
-                    continue;
-                }
-                long start = Long.parseUnsignedLong(fields[0], 0, dash, 16);
-                long end = Long.parseUnsignedLong(fields[0], dash + 1, fields[0].length(), 16);
-                if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
-                    return Optional.of(Path.of(fields[5]));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
-    }
-
     private static NativeLibraryException failure(Inputs in, List<String> searched, String note) {
         StringBuilder message = new StringBuilder("OpenBLAS could not be loaded. Places searched, in order:");
         for (int i = 0; i < searched.size(); i++) {
@@ -272,6 +251,6 @@ final class OpenBlasLocator {
                 .append("\n  - set ").append(ENV_PATH).append("=/path/to/libopenblas.so.0 (or -D")
                 .append(PROP_PATH).append("=...)")
                 .append("\n  - put ").append(BundledOpenBlas.COORDINATES).append(" on the classpath");
-        return new NativeLibraryException(message.toString());
+        return new NativeLibraryException(message.toString(), searched, null);
     }
 }

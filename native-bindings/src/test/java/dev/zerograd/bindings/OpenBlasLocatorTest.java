@@ -152,6 +152,6 @@ class OpenBlasLocatorTest {
     void mappedFileFindsTheLibraryOfASymbol() throws IOException {
         LoadedLibrary library = OpenBlas.load();
         assertEquals(library.path().toRealPath(),
-                OpenBlasLocator.mappedFile(library.lookup().find("cblas_sgemm").orElseThrow()).orElseThrow());
+                NativeLibrary.mappedFile(library.lookup().find("cblas_sgemm").orElseThrow()).orElseThrow());
     }
 }
