@@ -1,11 +1,14 @@
 package dev.zerograd.bindings;
 
-/** Where a native library was found, in the order the locator tries them. */
+/** Where a native library was found, in the order the locators try them. */
 public enum LibrarySource {
-    /** The file named by the {@code ZEROGRAD_OPENBLAS} environment variable or {@code -Dzerograd.openblas}. */
+    /**
+     * The file named by an environment variable or system property: {@code ZEROGRAD_OPENBLAS}
+     * ({@code -Dzerograd.openblas}), {@code ZEROGRAD_CUDART}, {@code ZEROGRAD_CUBLAS}.
+     */
     ENV,
-    /** The system library, found by the dynamic loader or at a distribution's usual path. */
+    /** The system library, found by the dynamic loader or at a distribution's or toolkit's usual path. */
     SYSTEM,
-    /** The copy shipped in a jar on the classpath, extracted to the per-user cache. */
+    /** The copy shipped in a jar on the classpath, extracted to the per-user cache (OpenBLAS only). */
     BUNDLED
 }

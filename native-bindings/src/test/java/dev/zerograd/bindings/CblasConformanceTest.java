@@ -34,14 +34,8 @@ class CblasConformanceTest {
     }
 
     /** The bound functions, found as jextract's {@code name$descriptor()} accessors. */
-    static Map<String, FunctionDescriptor> boundDescriptors() throws ReflectiveOperationException {
-        Map<String, FunctionDescriptor> bound = new TreeMap<>();
-        for (Method m : Cblas.class.getDeclaredMethods()) {
-            if (m.getName().endsWith("$descriptor") && Modifier.isPublic(m.getModifiers())) {
-                bound.put(m.getName().replace("$descriptor", ""), (FunctionDescriptor) m.invoke(null));
-            }
-        }
-        return bound;
+    static Map<String, FunctionDescriptor> boundDescriptors() {
+        return Bindings.descriptors(Cblas.class);
     }
 
     @Test

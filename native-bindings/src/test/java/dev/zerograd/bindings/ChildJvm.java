@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starts {@link ChildMain} in a fresh JVM with a chosen environment and class path. */
+/** Starts a test entry point ({@link ChildMain} unless told otherwise) in a fresh JVM with a chosen environment and class path. */
 final class ChildJvm {
     record Result(int exitCode, String stdout, String stderr) {}
 
@@ -57,12 +57,21 @@ final class ChildJvm {
 
     static Child start(Path workDir, String classPath, Map<String, String> env, List<String> jvmOptions,
             String... args) throws IOException {
+        return start(ChildMain.class, workDir, classPath, env, jvmOptions, args);
+    }
+
+    /**
+     * Runs {@code main} with the test's own environment less the variables that name native
+     * libraries, plus {@code env}.
+     */
+    static Child start(Class<?> main, Path workDir, String classPath, Map<String, String> env,
+            List<String> jvmOptions, String... args) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-XX:ErrorFile=" + workDir.resolve("hs_err_pid%p.log"), "-cp", classPath));
         command.addAll(jvmOptions);
-        command.add(ChildMain.class.getName());
+        command.add(main.getName());
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "stdout-", ".txt");
         Path err = Files.createTempFile(workDir, "stderr-", ".txt");
@@ -70,6 +79,8 @@ final class ChildJvm {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().remove(OpenBlasLocator.ENV_PATH);
         builder.environment().remove(OpenBlasLocator.ENV_NO_SYSTEM);
+        builder.environment().remove(CudaLocator.CUDART.envPath());
+        builder.environment().remove(CudaLocator.CUBLAS.envPath());
         builder.environment().putAll(env);
         return new Child(builder.start(), out, err);
     }
