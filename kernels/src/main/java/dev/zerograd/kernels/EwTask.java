@@ -277,10 +277,16 @@ final class EwTask implements Parallel.RangeTask {
         long nv = n / lanes;
         if (nv > 0) {
             if (m0 == DIRECT && m1 != GATHER && m2 != GATHER && m3 != GATHER) {
-                loop(m1 == DIRECT ? s1 : sc, m1 == DIRECT ? o1 : slot(1), m1 == DIRECT ? vb : 0,
-                        m2 == DIRECT ? s2 : sc, m2 == DIRECT ? o2 : slot(2), m2 == DIRECT ? vb : 0,
-                        m3 == DIRECT ? s3 : sc, m3 == DIRECT ? o3 : slot(3), m3 == DIRECT ? vb : 0,
-                        s0, o0, vb, nv);
+                // the vector loops count in int: run rows longer than 2^30 vectors in pieces
+                for (long done = 0; done < nv; ) {
+                    int k = (int) Math.min(nv - done, 1 << 30);
+                    long e = done * vb;
+                    loop(m1 == DIRECT ? s1 : sc, m1 == DIRECT ? o1 + e : slot(1), m1 == DIRECT ? vb : 0,
+                            m2 == DIRECT ? s2 : sc, m2 == DIRECT ? o2 + e : slot(2), m2 == DIRECT ? vb : 0,
+                            m3 == DIRECT ? s3 : sc, m3 == DIRECT ? o3 + e : slot(3), m3 == DIRECT ? vb : 0,
+                            s0, o0 + e, vb, k);
+                    done += k;
+                }
             } else {
                 for (long v = 0; v < nv; v++) {
                     long e = v * lanes;
@@ -321,7 +327,7 @@ final class EwTask implements Parallel.RangeTask {
     }
 
     private void loop(MemorySegment s1, long a1, long d1, MemorySegment s2, long a2, long d2, MemorySegment s3, long a3,
-                      long d3, MemorySegment s0, long a0, long d0, long nv) {
+                      long d3, MemorySegment s0, long a0, long d0, int nv) {
         if (f64) {
             switch (kind) {
                 case UNARY -> VecF64.unary(uop, p, s1, a1, d1, s0, a0, d0, nv);

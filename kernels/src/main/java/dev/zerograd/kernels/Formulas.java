@@ -34,6 +34,11 @@ final class Formulas {
         return 0.5 * (1.0 + Erf.erf(x * SQRT1_2)) + x * (Math.exp(-0.5 * x * x) * INV_SQRT_2PI);
     }
 
+    /** x^e with Math.pow's special cases made exact and cheap for the common exponents 0, 1 and 2. */
+    static double powScalar(double x, double e) {
+        return e == 2.0 ? x * x : e == 1.0 ? x : e == 0.0 ? 1.0 : Math.pow(x, e);
+    }
+
     /** op(x; alpha) as documented on {@link UnaryOp}. */
     static double unary(UnaryOp op, double x, double alpha) {
         return switch (op) {
@@ -54,7 +59,7 @@ final class Formulas {
             case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh((x * x * x * GELU_C + x) * SQRT_2_OVER_PI));
             case GELU_ERF -> geluErf(x);
             case SOFTPLUS -> x * alpha > SOFTPLUS_THRESHOLD ? x : Math.log1p(Math.exp(x * alpha)) / alpha;
-            case POW_SCALAR -> alpha == 2.0 ? x * x : alpha == 1.0 ? x : alpha == 0.0 ? 1.0 : Math.pow(x, alpha);
+            case POW_SCALAR -> powScalar(x, alpha);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1.0 / x;
             case SIGN, ABS_GRAD -> Math.signum(x);

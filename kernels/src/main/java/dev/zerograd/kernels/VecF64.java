@@ -5,24 +5,27 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The f64 vector loops of the elementwise kernels, one per kernel family, written against the preferred
- * species. Each loop processes {@code nv} whole vectors: operand {@code i} is read at
- * {@code (segment, offset + k * step)}, where a step of 0 re-reads the same vector (a broadcast slot) and a
- * step of one vector walks a contiguous row; {@link EwTask} feeds tails and strided rows through scratch
- * slots so every element goes through the same lane arithmetic (Note [One formula per element] there).
- * {@link VecF32} is the same file for f32.
+ * The f64 vector loops of the elementwise kernels, written against the preferred species. Each loop
+ * processes {@code nv} whole vectors: an operand is read at {@code (segment, offset + k * step)}, where a
+ * step of 0 re-reads the same vector (a broadcast slot) and a step of one vector walks a contiguous row;
+ * {@link EwTask} feeds row tails and strided rows through scratch slots, so every element goes through the
+ * same lane arithmetic (Note [One formula per element] there). {@link VecF32} is the same file for f32, line
+ * for line.
  *
- * <p>Note [Vector code shape]: the op is switched on inside the loop and each case loads, computes and
- * stores by itself, so no vector value flows through a merge point. C2 then keeps every vector in
- * registers; a vector that merges from several cases, or that reaches an operation C2 does not intrinsify
- * (lanewise POW on AVX2, for one), is boxed on the heap per iteration. Operators are constants at each call
- * site. Ops without a vector form here (pow, erf) run a scalar loop over the lanes of the same vector.
- * The allocation test in {@code ElementwiseAllocationTest} guards this.
+ * <p>Note [Vector code shape]: one switch on the op picks one small loop per op, so every operator is a
+ * constant at its call site and no loop contains a branch on the op. This is the shape C2 compiles
+ * reliably: vectors stay in registers, and nothing is boxed on the heap. Things that were measured to break
+ * it, each boxing vectors on every iteration: a vector value merging from several switch cases; a
+ * non-intrinsic vector operation anywhere in the method (lanewise POW on AVX2); a helper method taking or
+ * returning a vector that C2 declined to inline (past NodeCountInliningCutoff in a large method); a switch
+ * on the op inside the loop, whose profile-based loop predicates kept failing and sent C2 into a
+ * deoptimise-recompile cycle. Hence also the split into families of a few ops per method. Ops without a
+ * vector form (pow, erf) run a scalar double-precision call per lane. {@code ElementwiseAllocationTest}
+ * guards all of this.
  */
 final class VecF64 {
     private VecF64() {}
@@ -33,14 +36,6 @@ final class VecF64 {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final long EB = 8;
 
-    private static DoubleVector ld(MemorySegment s, long off) {
-        return DoubleVector.fromMemorySegment(S, s, off, NATIVE);
-    }
-
-    private static void st(DoubleVector v, MemorySegment s, long off) {
-        v.intoMemorySegment(s, off, NATIVE);
-    }
-
     private static double get(MemorySegment s, long off) {
         return s.get(JAVA_DOUBLE_UNALIGNED, off);
     }
@@ -49,161 +44,441 @@ final class VecF64 {
         s.set(JAVA_DOUBLE_UNALIGNED, off, v);
     }
 
-    /** 1 / (1 + e^-x); 0 (not NaN) when e^-x overflows. */
-    private static DoubleVector sigmoid(DoubleVector x, DoubleVector one) {
-        return one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+    static void unary(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO, int nv) {
+        switch (op) {
+            case NEG, SQRT, RSQRT, ABS, RELU, LEAKY_RELU, SQUARE, RECIPROCAL, SIGN, ABS_GRAD -> unaryCheap(op, alpha, xs, x, dx, os, o, dO, nv);
+            case RELU_GRAD, LEAKY_RELU_GRAD, SIGMOID_GRAD_FROM_Y, TANH_GRAD_FROM_Y -> unaryCheapGrad(op, alpha, xs, x, dx, os, o, dO, nv);
+            case EXP, LOG, SIN, COS, TANH, LOG1P, EXPM1 -> unaryMath(op, xs, x, dx, os, o, dO, nv);
+            case SIGMOID, ELU, SILU, GELU_TANH, SOFTPLUS -> unaryActivation(op, alpha, xs, x, dx, os, o, dO, nv);
+            case ELU_GRAD, SILU_GRAD, GELU_TANH_GRAD, SOFTPLUS_GRAD -> unaryActivationGrad(op, alpha, xs, x, dx, os, o, dO, nv);
+            case GELU_ERF, ERF, GELU_ERF_GRAD, POW_SCALAR -> unaryPerLane(op, alpha, xs, x, dx, os, o, dO, nv);
+        }
     }
 
-    /** The value for ops whose forward result is a selection: 1 where {@code m}, else {@code other}. */
-    private static DoubleVector oneWhere(VectorMask<Double> m, DoubleVector one, DoubleVector other) {
-        return other.blend(one, m);
-    }
-
-    static void unary(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO, long nv) {
+    private static void unaryCheap(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
+            int nv) {
         final double a = alpha;
-        final DoubleVector zero = DoubleVector.zero(S);
         final DoubleVector one = DoubleVector.broadcast(S, 1.0);
         final DoubleVector minusOne = DoubleVector.broadcast(S, -1.0);
-        final DoubleVector va = DoubleVector.broadcast(S, a);
+        switch (op) {
+            case NEG -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.neg().intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SQRT -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.sqrt().intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case RSQRT -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    one.div(v.sqrt()).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case ABS -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.abs().intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case RELU -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.max(0.0).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.mul(a).blend(v, v.compare(VectorOperators.GT, 0.0)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SQUARE -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.mul(v).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case RECIPROCAL -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    one.div(v).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            // signum: +-0 and NaN fail both comparisons and keep their own value
+            case SIGN, ABS_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.blend(one, v.compare(VectorOperators.GT, 0.0)).blend(minusOne, v.compare(VectorOperators.LT, 0.0)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    private static void unaryCheapGrad(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
+            int nv) {
+        final DoubleVector zero = DoubleVector.zero(S);
+        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        final DoubleVector va = DoubleVector.broadcast(S, alpha);
+        switch (op) {
+            case RELU_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.GT, 0.0)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LEAKY_RELU_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    va.blend(one, v.compare(VectorOperators.GT, 0.0)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SIGMOID_GRAD_FROM_Y -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.mul(one.sub(v)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case TANH_GRAD_FROM_Y -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    one.sub(v.mul(v)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    private static void unaryMath(UnaryOp op, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
+            int nv) {
+        switch (op) {
+            case EXP -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.EXP).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LOG -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.LOG).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SIN -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.SIN).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case COS -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.COS).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case TANH -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.TANH).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LOG1P -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.LOG1P).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case EXPM1 -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.EXPM1).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    private static void unaryActivation(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
+            int nv) {
+        final double a = alpha;
         final double k0 = Formulas.SQRT_2_OVER_PI;
         final double c = Formulas.GELU_C;
-        for (long k = 0; k < nv; k++, x += dx, o += dO) {
-            DoubleVector v = ld(xs, x);
-            switch (op) {
-                case NEG -> st(v.neg(), os, o);
-                case EXP -> st(v.lanewise(VectorOperators.EXP), os, o);
-                case LOG -> st(v.lanewise(VectorOperators.LOG), os, o);
-                case SQRT -> st(v.sqrt(), os, o);
-                case RSQRT -> st(one.div(v.sqrt()), os, o);
-                case ABS -> st(v.abs(), os, o);
-                case SIN -> st(v.lanewise(VectorOperators.SIN), os, o);
-                case COS -> st(v.lanewise(VectorOperators.COS), os, o);
-                case TANH -> st(v.lanewise(VectorOperators.TANH), os, o);
-                case SIGMOID -> st(sigmoid(v, one), os, o);
-                case RELU -> st(v.max(zero), os, o);
-                case LEAKY_RELU -> st(v.mul(a).blend(v, v.compare(VectorOperators.GT, 0.0)), os, o);
-                case ELU -> st(v.lanewise(VectorOperators.EXPM1).mul(a).blend(v, v.compare(VectorOperators.GT, 0.0)), os, o);
-                case SILU -> st(v.div(one.add(v.neg().lanewise(VectorOperators.EXP))), os, o);
-                case GELU_TANH -> {
+        final double threshold = Formulas.SOFTPLUS_THRESHOLD;
+        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        switch (op) {
+            // 1 / (1 + e^-x): 0, not NaN, where e^-x overflows
+            case SIGMOID -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case ELU -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.EXPM1).mul(a).blend(v, v.compare(VectorOperators.GT, 0.0)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SILU -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case GELU_TANH -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
                     DoubleVector u = v.mul(v).mul(v).mul(c).add(v).mul(k0);
-                    st(v.mul(0.5).mul(u.lanewise(VectorOperators.TANH).add(one)), os, o);
+                    v.mul(0.5).mul(u.lanewise(VectorOperators.TANH).add(one)).intoMemorySegment(os, o, NATIVE);
                 }
-                case GELU_ERF -> {
-                    for (long j = 0; j < VB; j += EB) {
-                        set(os, o + j, Formulas.geluErf(get(xs, x + j)));
-                    }
-                }
-                case SOFTPLUS -> {
+            }
+            case SOFTPLUS -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
                     DoubleVector bx = v.mul(a);
-                    DoubleVector sp = bx.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).div(a);
-                    st(sp.blend(v, bx.compare(VectorOperators.GT, Formulas.SOFTPLUS_THRESHOLD)), os, o);
+                    bx.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).div(a).blend(v, bx.compare(VectorOperators.GT, threshold)).intoMemorySegment(os, o, NATIVE);
                 }
-                case POW_SCALAR -> {
-                    if (alpha == 2.0) {
-                        st(v.mul(v), os, o);
-                    } else if (alpha == 1.0) {
-                        st(v, os, o);
-                    } else if (alpha == 0.0) {
-                        st(one, os, o);
-                    } else {
-                        for (long j = 0; j < VB; j += EB) {
-                            set(os, o + j, Math.pow(get(xs, x + j), alpha));
-                        }
-                    }
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    private static void unaryActivationGrad(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
+            int nv) {
+        final double a = alpha;
+        final double k0 = Formulas.SQRT_2_OVER_PI;
+        final double c = Formulas.GELU_C;
+        final double threshold = Formulas.SOFTPLUS_THRESHOLD;
+        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        switch (op) {
+            case ELU_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    v.lanewise(VectorOperators.EXP).mul(a).blend(one, v.compare(VectorOperators.GT, 0.0)).intoMemorySegment(os, o, NATIVE);
                 }
-                case SQUARE -> st(v.mul(v), os, o);
-                case RECIPROCAL -> st(one.div(v), os, o);
-                case SIGN, ABS_GRAD -> st(v.blend(one, v.compare(VectorOperators.GT, 0.0))
-                        .blend(minusOne, v.compare(VectorOperators.LT, 0.0)), os, o);
-                case LOG1P -> st(v.lanewise(VectorOperators.LOG1P), os, o);
-                case EXPM1 -> st(v.lanewise(VectorOperators.EXPM1), os, o);
-                case ERF -> {
-                    for (long j = 0; j < VB; j += EB) {
-                        set(os, o + j, Erf.erf(get(xs, x + j)));
-                    }
+            }
+            case SILU_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
+                    DoubleVector s = one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                    s.mul(v.mul(one.sub(s)).add(one)).intoMemorySegment(os, o, NATIVE);
                 }
-                case RELU_GRAD -> st(oneWhere(v.compare(VectorOperators.GT, 0.0), one, zero), os, o);
-                case LEAKY_RELU_GRAD -> st(oneWhere(v.compare(VectorOperators.GT, 0.0), one, va), os, o);
-                case ELU_GRAD -> st(v.lanewise(VectorOperators.EXP).mul(a).blend(one, v.compare(VectorOperators.GT, 0.0)), os, o);
-                case SILU_GRAD -> {
-                    DoubleVector s = sigmoid(v, one);
-                    st(s.mul(v.mul(one.sub(s)).add(one)), os, o);
-                }
-                case GELU_TANH_GRAD -> {
+            }
+            case GELU_TANH_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
                     DoubleVector x2 = v.mul(v);
                     DoubleVector t = x2.mul(v).mul(c).add(v).mul(k0).lanewise(VectorOperators.TANH);
                     DoubleVector du = x2.mul(3.0 * c).add(one).mul(k0);
-                    st(t.add(one).mul(0.5).add(v.mul(0.5).mul(one.sub(t.mul(t))).mul(du)), os, o);
+                    t.add(one).mul(0.5).add(v.mul(0.5).mul(one.sub(t.mul(t))).mul(du)).intoMemorySegment(os, o, NATIVE);
                 }
-                case GELU_ERF_GRAD -> {
-                    for (long j = 0; j < VB; j += EB) {
-                        set(os, o + j, Formulas.geluErfGrad(get(xs, x + j)));
-                    }
-                }
-                case SOFTPLUS_GRAD -> {
+            }
+            case SOFTPLUS_GRAD -> {
+                for (int k = 0; k < nv; k++, x += dx, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
                     DoubleVector bx = v.mul(a);
-                    st(sigmoid(bx, one).blend(one, bx.compare(VectorOperators.GT, Formulas.SOFTPLUS_THRESHOLD)), os, o);
+                    one.div(one.add(bx.neg().lanewise(VectorOperators.EXP))).blend(one, bx.compare(VectorOperators.GT, threshold)).intoMemorySegment(os, o, NATIVE);
                 }
-                case SIGMOID_GRAD_FROM_Y -> st(v.mul(one.sub(v)), os, o);
-                case TANH_GRAD_FROM_Y -> st(one.sub(v.mul(v)), os, o);
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    /** Ops computed by a scalar double-precision call per lane (no vector erf or pow here). */
+    private static void unaryPerLane(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o,
+            long dO, int nv) {
+        for (int k = 0; k < nv; k++, x += dx, o += dO) {
+            for (long j = 0; j < VB; j += EB) {
+                double v = get(xs, x + j);
+                set(os, o + j, switch (op) {
+                    case GELU_ERF -> Formulas.geluErf(v);
+                    case ERF -> Erf.erf(v);
+                    case GELU_ERF_GRAD -> Formulas.geluErfGrad(v);
+                    case POW_SCALAR -> Formulas.powScalar(v, alpha);
+                    default -> throw new IllegalStateException(op.name());
+                });
             }
         }
     }
 
     static void binary(BinaryOp op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
-                       MemorySegment os, long o, long dO, long nv) {
-        final DoubleVector zero = DoubleVector.zero(S);
-        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
-        for (long k = 0; k < nv; k++, a += da, b += db, o += dO) {
-            DoubleVector x = ld(as, a);
-            DoubleVector y = ld(bs, b);
-            switch (op) {
-                case ADD -> st(x.add(y), os, o);
-                case SUB -> st(x.sub(y), os, o);
-                case MUL -> st(x.mul(y), os, o);
-                case DIV -> st(x.div(y), os, o);
-                case POW -> {
+            MemorySegment os, long o, long dO, int nv) {
+        switch (op) {
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, ATAN2 -> arithmetic(op, as, a, da, bs, b, db, os, o, dO, nv);
+            case GT, GE, LT, LE, EQ, NE -> compare(op, as, a, da, bs, b, db, os, o, dO, nv);
+            case POW -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
                     for (long j = 0; j < VB; j += EB) {
                         set(os, o + j, Math.pow(get(as, a + j), get(bs, b + j)));
                     }
                 }
-                case MAXIMUM -> st(x.max(y), os, o);
-                case MINIMUM -> st(x.min(y), os, o);
-                case GT -> st(oneWhere(x.compare(VectorOperators.GT, y), one, zero), os, o);
-                case GE -> st(oneWhere(x.compare(VectorOperators.GE, y), one, zero), os, o);
-                case LT -> st(oneWhere(x.compare(VectorOperators.LT, y), one, zero), os, o);
-                case LE -> st(oneWhere(x.compare(VectorOperators.LE, y), one, zero), os, o);
-                case EQ -> st(oneWhere(x.compare(VectorOperators.EQ, y), one, zero), os, o);
-                case NE -> st(oneWhere(x.compare(VectorOperators.NE, y), one, zero), os, o);
-                case ATAN2 -> st(x.lanewise(VectorOperators.ATAN2, y), os, o);
             }
+        }
+    }
+
+    private static void arithmetic(BinaryOp op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
+            MemorySegment os, long o, long dO, int nv) {
+        switch (op) {
+            case ADD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.add(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SUB -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.sub(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case MUL -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case DIV -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.div(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case MAXIMUM -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.max(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case MINIMUM -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.min(w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case ATAN2 -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.lanewise(VectorOperators.ATAN2, w).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    private static void compare(BinaryOp op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
+            MemorySegment os, long o, long dO, int nv) {
+        final DoubleVector zero = DoubleVector.zero(S);
+        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        switch (op) {
+            case GT -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.GT, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case GE -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.GE, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LT -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.LT, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case LE -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.LE, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case EQ -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.EQ, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case NE -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.NE, w)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            default -> throw new IllegalStateException(op.name());
         }
     }
 
     /** The fused kernels; p and q are their scalars (see {@link Fused}). b is unused by the one-input ones. */
     static void fused(Fused op, double p, double q, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
-                      MemorySegment os, long o, long dO, long nv) {
+            MemorySegment os, long o, long dO, int nv) {
         final double pf = p;
         final double qf = q;
         final DoubleVector zero = DoubleVector.zero(S);
         final DoubleVector one = DoubleVector.broadcast(S, 1.0);
-        for (long k = 0; k < nv; k++, a += da, b += db, o += dO) {
-            DoubleVector x = ld(as, a);
-            switch (op) {
-                case AFFINE -> st(x.mul(pf).add(qf), os, o);
-                case CLAMP -> st(x.max(pf).min(qf), os, o);
-                case CLAMP_MASK -> st(oneWhere(x.compare(VectorOperators.GE, pf).and(x.compare(VectorOperators.LE, qf)), one, zero), os, o);
-                case AXPY -> st(ld(bs, b).add(x.mul(pf)), os, o);
-                case MUL_SCALED -> st(x.mul(ld(bs, b)).mul(pf), os, o);
+        switch (op) {
+            case AFFINE -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    v.mul(pf).add(qf).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case CLAMP -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    v.max(pf).min(qf).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case CLAMP_MASK -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    zero.blend(one, v.compare(VectorOperators.GE, pf).and(v.compare(VectorOperators.LE, qf))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case AXPY -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    w.add(v.mul(pf)).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case MUL_SCALED -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(w).mul(pf).intoMemorySegment(os, o, NATIVE);
+                }
             }
         }
     }
 
     /** out = cond != 0 ? a : b, with cond already in f64. */
     static void where(MemorySegment cs, long c, long dc, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
-                      MemorySegment os, long o, long dO, long nv) {
-        for (long k = 0; k < nv; k++, c += dc, a += da, b += db, o += dO) {
-            st(ld(bs, b).blend(ld(as, a), ld(cs, c).compare(VectorOperators.NE, 0.0)), os, o);
+            MemorySegment os, long o, long dO, int nv) {
+        for (int k = 0; k < nv; k++, c += dc, a += da, b += db, o += dO) {
+            DoubleVector cond = DoubleVector.fromMemorySegment(S, cs, c, NATIVE);
+            DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+            DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+            w.blend(v, cond.compare(VectorOperators.NE, 0.0)).intoMemorySegment(os, o, NATIVE);
         }
     }
 
@@ -213,7 +488,7 @@ final class VecF64 {
         long bytes = n * EB;
         long k = 0;
         for (; k + VB <= bytes; k += VB) {
-            acc = acc.add(ld(s, off + k).mul(0.0));
+            acc = acc.add(DoubleVector.fromMemorySegment(S, s, off + k, NATIVE).mul(0.0));
         }
         for (; k < bytes; k += EB) {
             if (!Double.isFinite(get(s, off + k))) {
