@@ -117,7 +117,8 @@ public final class Cuda {
         Optional<LoadedLibrary> runtime = runtimeLibrary();
         if (runtime.isEmpty()) {
             NativeLibraryException failure = CudaLibraries.runtime().failure().orElseThrow();
-            return failure.searched().isEmpty() ? "not installed: " + failure.getMessage().lines().findFirst().orElse("")
+            return failure.searched().isEmpty()
+                    ? "not installed: " + failure.getMessage().lines().findFirst().orElse("")
                     : "not installed: libcudart not found (searched " + String.join("; ", failure.searched()) + ")";
         }
         int runtimeVersion = versionOrZero(true);

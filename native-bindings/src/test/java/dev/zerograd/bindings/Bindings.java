@@ -48,7 +48,8 @@ final class Bindings {
         List<String> problems = new ArrayList<>();
         for (var b : bound.entrySet()) {
             try {
-                problems.addAll(CHeader.mismatches(b.getKey(), header.descriptor(header.prototype(b.getKey())), b.getValue()));
+                FunctionDescriptor expected = header.descriptor(header.prototype(b.getKey()));
+                problems.addAll(CHeader.mismatches(b.getKey(), expected, b.getValue()));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(b.getKey() + ": " + e.getMessage());
             }
@@ -63,7 +64,8 @@ final class Bindings {
             try {
                 int expected = header.enumConstant(c.getKey());
                 if (expected != c.getValue()) {
-                    problems.add(c.getKey() + " is " + expected + " in the header, " + c.getValue() + " in the binding");
+                    problems.add(c.getKey() + " is " + expected + " in the header, " + c.getValue()
+                            + " in the binding");
                 }
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(c.getKey() + ": " + e.getMessage());

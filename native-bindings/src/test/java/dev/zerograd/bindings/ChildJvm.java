@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starts a test entry point ({@link ChildMain} unless told otherwise) in a fresh JVM with a chosen environment and class path. */
+/**
+ * Starts a test entry point ({@link ChildMain} unless told otherwise) in a fresh JVM with a chosen
+ * environment and class path.
+ */
 final class ChildJvm {
     record Result(int exitCode, String stdout, String stderr) {}
 

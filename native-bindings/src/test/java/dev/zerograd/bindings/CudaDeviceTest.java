@@ -130,7 +130,7 @@ class CudaDeviceTest {
         return m;
     }
 
-    /** {@code alpha * op(A) * op(B) + beta * C} in double, column-major, with the leading dimensions of the GEMM call. */
+    /** {@code alpha * op(A) * op(B) + beta * C} in double, column-major, with the GEMM call's leading dimensions. */
     private static double[] reference(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a,
             int lda, double[] b, int ldb, double beta, double[] c, int ldc) {
         double[] out = c.clone();

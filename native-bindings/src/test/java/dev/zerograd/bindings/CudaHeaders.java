@@ -26,7 +26,7 @@ final class CudaHeaders {
     static final CHeader.Dialect RUNTIME = new CHeader.Dialect(
             Set.of("__host__", "__cudart_builtin__", "__device_builtin__", "CUDARTAPI"), Set.of("__dv"), Map.of());
 
-    /** {@code cublas_api.h} after {@code driver_types.h}: {@code CUBLASAPI} and {@code CUBLASWINAPI} are empty on Linux. */
+    /** {@code cublas_api.h} after {@code driver_types.h}; {@code CUBLASAPI}, {@code CUBLASWINAPI}: empty on Linux. */
     static final CHeader.Dialect CUBLAS = new CHeader.Dialect(
             Set.of("__host__", "__cudart_builtin__", "__device_builtin__", "CUDARTAPI", "CUBLASAPI", "CUBLASWINAPI"),
             Set.of("__dv"), Map.of());
