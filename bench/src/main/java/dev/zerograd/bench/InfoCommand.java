@@ -1,5 +1,6 @@
 package dev.zerograd.bench;
 
+import dev.zerograd.bindings.Cuda;
 import dev.zerograd.bindings.LoadedLibrary;
 import dev.zerograd.bindings.OpenBlas;
 import dev.zerograd.kernels.Parallel;
@@ -30,6 +31,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.println("OpenBLAS   not available: " + e.getMessage());
             }
         }
+        System.out.println("CUDA       " + Cuda.describe());
         System.out.printf("Threads    intra-op pool: %d (-Dzerograd.threads)%n", Parallel.threads());
         System.out.printf("Arenas     defaults: parameters %d MiB (shared), step %d MiB (confined), 64-byte alignment%n",
                 Defaults.PARAMS_ARENA_BYTES >> 20, Defaults.STEP_ARENA_BYTES >> 20);
