@@ -1,0 +1,85 @@
+package dev.zerograd.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+    @AfterAll
+    static void restore() {
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void everyIndexExactlyOnceForAnyThreadCount() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            Parallel.setThreads(threads);
+            assertEquals(threads, Parallel.threads());
+            for (long n : new long[] {0, 1, 63, 64, 1000, 100_003}) {
+                for (long grain : new long[] {1, 64, 5000}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray((int) n);
+                    Parallel.forRange(n, grain, (from, to) -> {
+                        assertTrue(from < to, "empty chunk");
+                        for (long i = from; i < to; i++) {
+                            hits.incrementAndGet((int) i);
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "index " + i + " of " + n + ", grain " + grain + ", threads " + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void nestedRegionsRunInline() {
+        Parallel.setThreads(3);
+        AtomicLong sum = new AtomicLong();
+        Parallel.forRange(10_000, 100, (from, to) -> Parallel.forRange(to - from, 1, (f, t) -> sum.addAndGet(t - f)));
+        assertEquals(10_000, sum.get());
+    }
+
+    @Test
+    void anExceptionInAChunkReachesTheCaller() {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(100_000, 64, (from, to) -> {
+            if (from <= 50_000 && 50_000 < to) {
+                throw new IllegalStateException("chunk failed");
+            }
+        }));
+        assertEquals("chunk failed", e.getMessage());
+        AtomicLong sum = new AtomicLong();
+        Parallel.forRange(100_000, 64, (from, to) -> sum.addAndGet(to - from));
+        assertEquals(100_000, sum.get(), "the pool still works after a failure");
+    }
+
+    @Test
+    void concurrentCallersDoNotInterfere() throws InterruptedException {
+        Parallel.setThreads(2);
+        AtomicLong total = new AtomicLong();
+        Thread[] callers = new Thread[3];
+        for (int c = 0; c < callers.length; c++) {
+            callers[c] = new Thread(() -> {
+                for (int r = 0; r < 200; r++) {
+                    Parallel.forRange(10_000, 64, (from, to) -> total.addAndGet(to - from));
+                }
+            });
+            callers[c].start();
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        assertEquals(3L * 200 * 10_000, total.get());
+    }
+
+    @Test
+    void badThreadCount() {
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+    }
+}
