@@ -36,7 +36,7 @@ class ElementwiseAllocationTest {
             long workersBefore = 0;
             List<String> failures = List.of();
             for (int attempt = 0; attempt < 8; attempt++) {
-                for (int round = 0; round < 300; round++) {
+                for (int round = 0; round < 150; round++) {
                     for (Case c : cases) {
                         if (!c.large) {
                             c.call.run();
