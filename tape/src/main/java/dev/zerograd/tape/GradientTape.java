@@ -30,7 +30,9 @@ import dev.zerograd.memory.TensorArena;
  * as is (it may alias another slot's tensor, e.g. both inputs of an add), and the second replaces it with a
  * fresh sum that the slot then owns and may accumulate into in place. In create-graph mode accumulation is
  * always out of place, recorded like any other op. Leaves accumulate into {@link Tensor#grad()} (allocated
- * once in the leaf's own arena) for {@link #backward}, or into per-call slots for {@link #gradient}.
+ * once in the leaf's own arena) for {@link #backward}, or into per-call slots for {@link #gradient}. Under
+ * forward mode, contributions that carry tangents are summed out of place with the op, so the gradients'
+ * tangents are the Hessian-vector products of forward-over-reverse.
  *
  * <p>A tape is confined to the thread that opened it.
  */
@@ -481,7 +483,7 @@ public final class GradientTape implements AutoCloseable {
         for (int k = 0; k < sourceCount; k++) {
             if (sources[k] == x) {
                 Tensor prev = sourceGrads[k];
-                sourceGrads[k] = prev == null ? grad : (createGraph ? Ops.add(prev, grad) : addFresh(prev, grad));
+                sourceGrads[k] = prev == null ? grad : (sumAsOp(prev, grad) ? Ops.add(prev, grad) : addFresh(prev, grad));
             }
         }
     }
@@ -491,7 +493,7 @@ public final class GradientTape implements AutoCloseable {
         if (acc == null) {
             return grad;
         }
-        if (createGraph) {
+        if (sumAsOp(acc, grad)) {
             return Ops.add(acc, grad);
         }
         if (gradOwned[s]) {
@@ -500,6 +502,15 @@ public final class GradientTape implements AutoCloseable {
         }
         gradOwned[s] = true;
         return addFresh(acc, grad);
+    }
+
+    /**
+     * True when two contributions must be summed with the op API rather than a raw kernel: in create-graph
+     * mode (the sum is recorded) and under forward mode when either carries a tangent (the sum's tangent is
+     * the tangent of the gradient, as forward-over-reverse needs).
+     */
+    private boolean sumAsOp(Tensor a, Tensor b) {
+        return createGraph || (ctx.forwardActive() && (a.tangent() != null || b.tangent() != null));
     }
 
     private Tensor addFresh(Tensor a, Tensor b) {
