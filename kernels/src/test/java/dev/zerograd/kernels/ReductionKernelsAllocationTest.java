@@ -1,0 +1,166 @@
+package dev.zerograd.kernels;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.zerograd.memory.DType;
+import dev.zerograd.memory.Tensor;
+import dev.zerograd.memory.TensorArena;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The zero-GC contract for Reduce, Softmax, Losses and Index: after warm-up, a call allocates 0 bytes on the
+ * Java heap (ThreadMXBean.getCurrentThreadAllocatedBytes), on the vector and the scalar paths. MatMul: see
+ * {@link #gemmAllocatesAtMostItsPointerSlices()}.
+ */
+class ReductionKernelsAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private final TensorArena arena = TensorArena.ofConfined(16 << 20);
+
+    @AfterEach
+    void close() {
+        BlockMath.simd = true;
+        arena.close();
+    }
+
+    private record Case(String name, Runnable call) {}
+
+    private List<Case> cases(DType dt) {
+        List<Case> cs = new ArrayList<>();
+        Tensor x = arena.rand(dt, new long[] {8, 37}, 1);
+        Tensor xt = arena.rand(dt, new long[] {37, 8}, 2).transpose(0, 1);
+        Tensor rowOut = arena.empty(dt, 8, 1), colOut = arena.empty(dt, 1, 37), all = arena.empty(dt, 1, 1);
+        Tensor idx = arena.empty(DType.I64, 8, 1);
+        Tensor bias = arena.empty(dt, 37);
+        cs.add(new Case("sum rows", () -> Reduce.sum(x, 0b10, rowOut)));
+        cs.add(new Case("sum cols (blocked)", () -> Reduce.sum(x, 0b01, colOut)));
+        cs.add(new Case("sum strided", () -> Reduce.sum(xt, 0b10, rowOut)));
+        cs.add(new Case("mean", () -> Reduce.mean(x, 0b11, all)));
+        cs.add(new Case("var rows", () -> Reduce.var(x, 0b10, 1, rowOut)));
+        cs.add(new Case("var cols", () -> Reduce.var(x, 0b01, 1, colOut)));
+        cs.add(new Case("max", () -> Reduce.max(x, 1, rowOut, idx)));
+        cs.add(new Case("min", () -> Reduce.min(xt, 1, rowOut, null)));
+        cs.add(new Case("maxAll", () -> Reduce.maxAll(x, 0b10, rowOut)));
+        cs.add(new Case("minAll", () -> Reduce.minAll(x, 0b01, colOut)));
+        cs.add(new Case("sumTo", () -> Reduce.sumTo(x, bias)));
+        cs.add(new Case("sumAll", () -> Reduce.sumAll(xt)));
+        cs.add(new Case("sumSquares", () -> Reduce.sumSquares(x)));
+
+        Tensor sm = arena.empty(dt, 8, 37), smt = arena.empty(dt, 8, 37), g = arena.rand(dt, new long[] {8, 37}, 3);
+        cs.add(new Case("softmax", () -> Softmax.softmax(x, 1, sm)));
+        cs.add(new Case("softmax dim 0", () -> Softmax.softmax(x, 0, smt)));
+        cs.add(new Case("logSoftmax", () -> Softmax.logSoftmax(xt, 1, sm)));
+        cs.add(new Case("softmaxBackward", () -> Softmax.softmaxBackward(g, sm, 1, smt)));
+        cs.add(new Case("logSoftmaxBackward", () -> Softmax.logSoftmaxBackward(g, sm, 0, smt)));
+
+        Tensor labels = arena.fromArray(new long[] {1, 5, -100, 36, 0, 3, 3, 7}, 8);
+        Tensor lp = arena.empty(dt, 8, 37), loss = arena.empty(dt), gl = arena.scalar(dt, 1), grad = arena.empty(dt, 8, 37);
+        cs.add(new Case("crossEntropy", () -> Losses.crossEntropy(x, labels, 0.1, -100, Losses.REDUCTION_MEAN, lp, loss)));
+        cs.add(new Case("crossEntropyBackward", () -> Losses.crossEntropyBackward(gl, lp, labels, 0.1, -100, Losses.REDUCTION_MEAN, grad)));
+
+        Tensor gi = arena.fromArray(new int[] {0, 3, 2, 1, 1, 0, 3, 2}, 8, 1);
+        Tensor gOut = arena.empty(dt, 8, 1), target = arena.zeros(dt, 8, 37);
+        Tensor rows = arena.fromArray(new long[] {4, 0, 7}, 3), sel = arena.empty(dt, 3, 37), emb = arena.zeros(dt, 8, 37);
+        Tensor hot = arena.empty(dt, 8, 37), hotLabels = arena.fromArray(new int[] {0, 1, 2, 3, 4, 5, 6, 36}, 8);
+        cs.add(new Case("gather", () -> Index.gather(x, 1, gi, gOut)));
+        cs.add(new Case("scatterAddInPlace", () -> Index.scatterAddInPlace(target, 1, gi, gOut)));
+        cs.add(new Case("indexSelect", () -> Index.indexSelect(x, 0, rows, sel)));
+        cs.add(new Case("indexAddInPlace", () -> Index.indexAddInPlace(emb, 0, rows, sel)));
+        cs.add(new Case("oneHot", () -> Index.oneHot(hotLabels, 37, hot)));
+
+        return cs;
+    }
+
+    @Test
+    void everyKernelAllocatesNothingAfterWarmUp() {
+        List<Case> all = new ArrayList<>();
+        for (DType dt : RefTensors.FLOATS) {
+            for (Case c : cases(dt)) {
+                all.add(new Case(c.name + " " + dt, c.call));
+            }
+        }
+        String failures = steadyStateFailures(all);
+        // The scalar references (same staging and walks, scalar block loops), on a few kernels.
+        BlockMath.simd = false;
+        List<Case> scalar = new ArrayList<>();
+        for (Case c : cases(DType.F64)) {
+            if (c.name.startsWith("var") || c.name.startsWith("softmax") || c.name.startsWith("crossEntropy")
+                    || c.name.startsWith("indexAdd") || c.name.startsWith("maxAll")) {
+                scalar.add(new Case(c.name + " f64 scalar", c.call));
+            }
+        }
+        failures += steadyStateFailures(scalar);
+        if (!failures.isEmpty()) {
+            fail("kernels allocate on the Java heap:" + failures);
+        }
+    }
+
+    /**
+     * Runs every case until C2 has compiled the shared row loops with the profile of the whole set (see
+     * Note [Vector compile units] in BlockMath), then measures each; returns the cases that still allocate.
+     */
+    private static String steadyStateFailures(List<Case> all) {
+        for (int round = 0; round < 3; round++) {
+            for (Case c : all) {
+                for (int i = 0; i < 1500; i++) {
+                    c.call.run();
+                }
+            }
+        }
+        StringBuilder failures = new StringBuilder();
+        for (Case c : all) {
+            double perCall = bytesPerCall(c.call);
+            if (perCall != 0) {
+                failures.append(String.format("%n  %s: %.1f bytes/call", c.name, perCall));
+            }
+        }
+        return failures.toString();
+    }
+
+    /**
+     * MatMul passes BLAS the address of element (0, 0) as {@code slab.asSlice(byteOffset)} (the Cblas wrappers
+     * take MemorySegment pointers). C2 does not inline the wrapper once it is compiled on its own, so the
+     * slice escapes: one small segment object per pointer argument. An address-taking (JAVA_LONG) variant of
+     * the gemm bindings removes it; until then this bounds it at 3 pointer slices per product.
+     */
+    @Test
+    void gemmAllocatesAtMostItsPointerSlices() {
+        for (DType dt : RefTensors.FLOATS) {
+            arena.reset();
+            Tensor a = arena.rand(dt, new long[] {8, 16}, 4), b = arena.rand(dt, new long[] {16, 12}, 5).transpose(0, 1);
+            Tensor c = arena.empty(dt, 8, 12);
+            Tensor ba = arena.rand(dt, new long[] {8, 16}, 6).reshape(1, 8, 16).expand(3, 8, 16);
+            Tensor bb = arena.rand(dt, new long[] {3, 16, 12}, 7), bc = arena.empty(dt, 3, 8, 12);
+            double gemm = bytesPerCall(() -> MatMul.gemm(a, false, b, true, 1, 0.5, c));
+            double bmm = bytesPerCall(() -> MatMul.bmm(ba, false, bb, false, 1, 0, bc));
+            if (gemm > 3 * 48 || bmm > 3 * 3 * 48) {
+                fail(dt + ": gemm allocates " + gemm + " bytes/call, bmm of 3 " + bmm + "; expected at most 3 pointer slices per product");
+            }
+        }
+    }
+
+    /** Warm up until a measured batch allocates nothing (JIT escape analysis needs C2), at most a few rounds. */
+    static double bytesPerCall(Runnable call) {
+        double perCall = 0;
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < 3000; i++) {
+                call.run();
+            }
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 500; i++) {
+                call.run();
+            }
+            long after = THREADS.getCurrentThreadAllocatedBytes();
+            perCall = (after - before) / 500.0;
+            if (perCall == 0) {
+                return 0;
+            }
+        }
+        return perCall;
+    }
+}
