@@ -34,6 +34,11 @@ final class Context {
     final long[] reshapeTarget = new long[Tensor.MAX_RANK];
     final long[] matmulShape = new long[Tensor.MAX_RANK];
     final int[] oneDim = new int[1];
+    final long[] viewShape = new long[Tensor.MAX_RANK];      // ViewOps.flatten's reshape target
+    final long[] joinShape = new long[Tensor.MAX_RANK];      // JoinOps: one input's slot in the result
+    final long[] joinStrides = new long[Tensor.MAX_RANK];
+    final Tensor[] joinTangents = new Tensor[Call.MAX_INPUTS]; // JoinOps' forward-mode rules: the inputs' tangents
+    final Tensor[] argPair = new Tensor[2];                  // ReduceOps: values and positions of max/min along a dim
 
     // Reused tapes: GradientTape.record(...) hands these out so that a step allocates no tape object.
     final GradientTape[] tapePool = new GradientTape[4];

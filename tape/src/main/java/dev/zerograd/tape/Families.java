@@ -5,7 +5,7 @@ final class Families {
     private Families() {}
 
     private static final String[] CLASSES = {
-        "ArithOps", "UnaryOps", "ReduceOps", "ShapeOps", "MatMulOps",
+        "ArithOps", "UnaryOps", "ReduceOps", "ShapeOps", "MatMulOps", "ViewOps", "JoinOps",
     };
 
     static void loadAll() {

@@ -178,5 +178,122 @@ public final class Ops {
 
     // ================================================================ more reductions, views and joins (ReduceOps, ViewOps, JoinOps)
 
+    /** The max of all elements (rank 0); the gradient is split evenly among tied maxima (Note [Max gradients] in ReduceOps). */
+    public static Tensor max(Tensor x) { return ReduceOps.extremum(ReduceOps.AMAX, "max", true, x, ReduceOps.all(x.rank()), false); }
+    /** The min of all elements (rank 0); ties share the gradient evenly. */
+    public static Tensor min(Tensor x) { return ReduceOps.extremum(ReduceOps.AMIN, "min", false, x, ReduceOps.all(x.rank()), false); }
+    /** The max over {@code dims} (torch.amax); ties share the gradient evenly. */
+    public static Tensor amax(Tensor x, int[] dims, boolean keepdim) {
+        return ReduceOps.extremum(ReduceOps.AMAX, "amax", true, x, ReduceOps.mask("amax", x, dims), keepdim);
+    }
+    /** The min over {@code dims} (torch.amin); ties share the gradient evenly. */
+    public static Tensor amin(Tensor x, int[] dims, boolean keepdim) {
+        return ReduceOps.extremum(ReduceOps.AMIN, "amin", false, x, ReduceOps.mask("amin", x, dims), keepdim);
+    }
+    /** The max along {@code dim} (torch.max(x, dim) values); the gradient flows to the first maximum only. */
+    public static Tensor max(Tensor x, int dim, boolean keepdim) {
+        return ReduceOps.extremumAlong(ReduceOps.MAX_DIM, "max", true, x, dim, keepdim, null);
+    }
+    /** The min along {@code dim}; the gradient flows to the first minimum only. */
+    public static Tensor min(Tensor x, int dim, boolean keepdim) {
+        return ReduceOps.extremumAlong(ReduceOps.MIN_DIM, "min", false, x, dim, keepdim, null);
+    }
+    /** {@link #max(Tensor, int, boolean)} with its positions: {@code out[0]} = values, {@code out[1]} = I64 indices; returns the values. */
+    public static Tensor maxWithIndices(Tensor x, int dim, boolean keepdim, Tensor[] out) {
+        return ReduceOps.extremumAlong(ReduceOps.MAX_DIM, "max", true, x, dim, keepdim, out);
+    }
+    /** {@link #min(Tensor, int, boolean)} with its positions: {@code out[0]} = values, {@code out[1]} = I64 indices; returns the values. */
+    public static Tensor minWithIndices(Tensor x, int dim, boolean keepdim, Tensor[] out) {
+        return ReduceOps.extremumAlong(ReduceOps.MIN_DIM, "min", false, x, dim, keepdim, out);
+    }
+    /** The position (I64) of the first max along {@code dim}; not differentiable. */
+    public static Tensor argmax(Tensor x, int dim, boolean keepdim) { return ReduceOps.argExtremum("argmax", true, x, dim, keepdim); }
+    /** The position (I64) of the first min along {@code dim}; not differentiable. */
+    public static Tensor argmin(Tensor x, int dim, boolean keepdim) { return ReduceOps.argExtremum("argmin", false, x, dim, keepdim); }
+
+    /** Unbiased variance (correction 1) of all elements (rank 0). */
+    public static Tensor var(Tensor x) { return ReduceOps.var(x, ReduceOps.all(x.rank()), false, 1); }
+    /** sum((x - mean)^2) / (N - correction) along {@code dim}: correction 1 unbiased, 0 the population variance. */
+    public static Tensor var(Tensor x, int dim, boolean keepdim, double correction) {
+        return ReduceOps.var(x, ReduceOps.mask("var", x, oneDim(dim)), keepdim, correction);
+    }
+    /** sum((x - mean)^2) / (N - correction) over {@code dims}. */
+    public static Tensor var(Tensor x, int[] dims, boolean keepdim, double correction) {
+        return ReduceOps.var(x, ReduceOps.mask("var", x, dims), keepdim, correction);
+    }
+    /** Unbiased standard deviation of all elements: sqrt(var(x)). */
+    public static Tensor std(Tensor x) { return ReduceOps.std(x, ReduceOps.all(x.rank()), false, 1); }
+    /** sqrt(var(x, dim, keepdim, correction)). */
+    public static Tensor std(Tensor x, int dim, boolean keepdim, double correction) {
+        return ReduceOps.std(x, ReduceOps.mask("std", x, oneDim(dim)), keepdim, correction);
+    }
+    /** sqrt(var(x, dims, keepdim, correction)). */
+    public static Tensor std(Tensor x, int[] dims, boolean keepdim, double correction) {
+        return ReduceOps.std(x, ReduceOps.mask("std", x, dims), keepdim, correction);
+    }
+
+    /** A view with dims {@code d0} and {@code d1} swapped. */
+    public static Tensor transpose(Tensor x, int d0, int d1) { return ViewOps.transpose(x, d0, d1); }
+    /**
+     * A view whose dim i is x's dim {@code dims[i]} (negative dims count from the end). Passing an existing
+     * array allocates nothing.
+     */
+    public static Tensor permute(Tensor x, int... dims) { return ViewOps.permute(x, dims, dims.length); }
+    /** A view without x's size-1 dims. */
+    public static Tensor squeeze(Tensor x) { return ViewOps.squeeze(x); }
+    /** A view without dim {@code dim} when its size is 1; x itself otherwise. */
+    public static Tensor squeeze(Tensor x, int dim) { return ViewOps.squeeze(x, dim); }
+    /** A view with a new size-1 dim at {@code dim} ({@code -(rank + 1) .. rank}). */
+    public static Tensor unsqueeze(Tensor x, int dim) { return ViewOps.unsqueeze(x, dim); }
+    /** A view of indices {@code [start, end)} along dim (negative values count from the end; end is clamped). */
+    public static Tensor slice(Tensor x, int dim, long start, long end) { return ViewOps.slice(x, dim, start, end, 1); }
+    /** A view of every {@code step}-th index of {@code [start, end)} along dim. */
+    public static Tensor slice(Tensor x, int dim, long start, long end, long step) { return ViewOps.slice(x, dim, start, end, step); }
+    /** A view of {@code length} indices from {@code start} along dim (torch.narrow). */
+    public static Tensor narrow(Tensor x, int dim, long start, long length) { return ViewOps.narrow(x, dim, start, length); }
+    /** x as one dim (rank 1). */
+    public static Tensor flatten(Tensor x) { return ViewOps.flatten(x, 0, -1); }
+    /** x with dims {@code startDim..endDim} merged (a reshape: a view when x is contiguous, else a copy). */
+    public static Tensor flatten(Tensor x, int startDim, int endDim) { return ViewOps.flatten(x, startDim, endDim); }
+
+    /** The tensors (at most 256) joined along {@code dim} (a fresh copy); every other dim must match. */
+    public static Tensor concat(Tensor[] xs, int dim) { return JoinOps.concat(xs, xs.length, dim); }
+    /** The first {@code count} tensors of {@code xs} joined along {@code dim} (for reused arrays). */
+    public static Tensor concat(Tensor[] xs, int count, int dim) { return JoinOps.concat(xs, count, dim); }
+    /** Tensors (at most 256) of one shape joined along a new dim {@code dim} (a fresh copy). */
+    public static Tensor stack(Tensor[] xs, int dim) { return JoinOps.stack(xs, xs.length, dim); }
+    /** The first {@code count} tensors of {@code xs} stacked along a new dim {@code dim}. */
+    public static Tensor stack(Tensor[] xs, int count, int dim) { return JoinOps.stack(xs, count, dim); }
+    /**
+     * Views of at most {@code splitSize} indices along dim (the last may be shorter). Allocates the returned
+     * array; {@link #split(Tensor, long, int, Tensor[])} does not.
+     */
+    public static Tensor[] split(Tensor x, long splitSize, int dim) {
+        Tensor[] out = new Tensor[JoinOps.pieces("split", x, dim, splitSize)];
+        JoinOps.split(x, splitSize, dim, out);
+        return out;
+    }
+    /** {@link #split(Tensor, long, int)} into {@code out}; returns the number of pieces. Allocation-free. */
+    public static int split(Tensor x, long splitSize, int dim, Tensor[] out) { return JoinOps.split(x, splitSize, dim, out); }
+    /** Views of the given sizes (summing to the dim's size) along dim. Allocates the returned array. */
+    public static Tensor[] split(Tensor x, long[] sizes, int dim) {
+        Tensor[] out = new Tensor[sizes.length];
+        JoinOps.split(x, sizes, dim, out);
+        return out;
+    }
+    /** {@link #split(Tensor, long[], int)} into {@code out}; returns the number of pieces. Allocation-free. */
+    public static int split(Tensor x, long[] sizes, int dim, Tensor[] out) { return JoinOps.split(x, sizes, dim, out); }
+    /**
+     * torch.chunk: views of ceil(size / chunks) indices along dim; fewer than {@code chunks} pieces when they
+     * run out. Allocates the returned array; {@link #chunk(Tensor, int, int, Tensor[])} does not.
+     */
+    public static Tensor[] chunk(Tensor x, int chunks, int dim) {
+        Tensor[] out = new Tensor[JoinOps.chunkCount(x, chunks, dim)];
+        JoinOps.chunk(x, chunks, dim, out);
+        return out;
+    }
+    /** {@link #chunk(Tensor, int, int)} into {@code out}; returns the number of pieces. Allocation-free. */
+    public static int chunk(Tensor x, int chunks, int dim, Tensor[] out) { return JoinOps.chunk(x, chunks, dim, out); }
+
     // ================================================================ indexing, softmax and losses (IndexOps, SoftmaxOps, LossOps)
 }
