@@ -36,6 +36,7 @@ final class Broadcast {
     final String[] names = new String[MAX_OPERANDS];
     private String kernel;
     private Object op;
+    private boolean flat;
 
     /** Names the call for messages: {@code kernel(op)}, or {@code kernel} when op is null. */
     void name(String kernel, Object op) {
@@ -49,34 +50,59 @@ final class Broadcast {
      */
     void begin(String outName, Tensor out, boolean allowZeroStride) {
         MemorySegment s = out.segment();
-        int r = out.rank();
-        rank = r;
+        rank = out.rank();
         numel = out.numel();
         operands = 1;
-        for (int d = 0; d < r; d++) {
+        set(0, out, outName, s);
+        // A contiguous output with contiguous same-shape inputs is one flat row: its dims are only read if an
+        // input turns out to need broadcasting or strides (see expand()).
+        flat = out.isContiguous();
+        if (!flat) {
+            outDims(allowZeroStride);
+        }
+    }
+
+    private void outDims(boolean allowZeroStride) {
+        Tensor out = tensors[0];
+        for (int d = 0; d < rank; d++) {
             size[d] = out.size(d);
             long st = out.stride(d);
             if (st == 0 && size[d] > 1 && !allowZeroStride) {
-                throw new IllegalArgumentException(label() + ": " + outName + " " + out.describe()
+                throw new IllegalArgumentException(label() + ": " + names[0] + " " + out.describe()
                         + " has stride 0 at dim " + d + " (an expanded view); an output must not overlap itself");
             }
-            stride[0][d] = st * out.dtype().byteSize();
+            stride[0][d] = st * elemBytes[0];
         }
-        set(0, out, outName, s);
     }
 
     /** Adds an input that must broadcast to the output's shape. */
     void input(String name, Tensor t) {
         MemorySegment s = t.segment();
         int k = operands++;
+        set(k, t, name, s);
+        if (flat && t.isContiguous() && t.sameShape(tensors[0])) {
+            return;
+        }
+        if (flat) {
+            flat = false;
+            outDims(true);
+            for (int j = 1; j < k; j++) {
+                inputDims(j);
+            }
+        }
+        inputDims(k);
+    }
+
+    private void inputDims(int k) {
+        Tensor t = tensors[k];
         int tr = t.rank();
         if (tr > rank) {
-            throw new IllegalArgumentException(label() + ": " + name + " " + t.describe() + " has rank " + tr
+            throw new IllegalArgumentException(label() + ": " + names[k] + " " + t.describe() + " has rank " + tr
                     + ", more than the rank " + rank + " of " + names[0] + " " + tensors[0].describe()
                     + "; expected a shape that broadcasts to " + Shapes.format(size, rank));
         }
         int shift = rank - tr;
-        long es = t.dtype().byteSize();
+        long es = elemBytes[k];
         for (int d = 0; d < rank; d++) {
             int td = d - shift;
             if (td < 0) {
@@ -89,12 +115,11 @@ final class Broadcast {
             } else if (ts == 1) {
                 stride[k][d] = 0;
             } else {
-                throw new IllegalArgumentException(label() + ": " + name + " " + t.describe() + " does not broadcast to "
-                        + names[0] + " " + tensors[0].describe() + ": dim " + td + " of " + name + " has size " + ts
+                throw new IllegalArgumentException(label() + ": " + names[k] + " " + t.describe() + " does not broadcast to "
+                        + names[0] + " " + tensors[0].describe() + ": dim " + td + " of " + names[k] + " has size " + ts
                         + ", expected " + size[d] + " or 1");
             }
         }
-        set(k, t, name, s);
     }
 
     private void set(int k, Tensor t, String name, MemorySegment s) {
@@ -113,8 +138,19 @@ final class Broadcast {
         if (numel == 0) {
             return;
         }
+        if (flat) {
+            rank = 1;
+            size[0] = numel;
+            block[0] = 1;
+            for (int k = 0; k < operands; k++) {
+                stride[k][0] = elemBytes[k];
+            }
+        }
         for (int k = 1; k < operands; k++) {
             checkOverlap(k);
+        }
+        if (flat) {
+            return;
         }
         int r = 0;
         for (int d = 0; d < rank; d++) {

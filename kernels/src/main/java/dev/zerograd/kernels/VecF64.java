@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * step of 0 re-reads the same vector (a broadcast slot) and a step of one vector walks a contiguous row;
  * {@link EwTask} feeds row tails and strided rows through scratch slots, so every element goes through the
  * same lane arithmetic (Note [One formula per element] there). {@link VecF32} is the same file for f32, line
- * for line.
+ * for line, except that the tanh family (TANH, GELU_TANH, GELU_TANH_GRAD) runs per lane in f64.
  *
  * <p>Note [Vector code shape]: one switch on the op picks one small loop per op, so every operator is a
  * constant at its call site and no loop contains a branch on the op. This is the shape C2 compiles
@@ -48,10 +48,10 @@ final class VecF64 {
         switch (op) {
             case NEG, SQRT, RSQRT, ABS, RELU, LEAKY_RELU, SQUARE, RECIPROCAL, SIGN, ABS_GRAD -> unaryCheap(op, alpha, xs, x, dx, os, o, dO, nv);
             case RELU_GRAD, LEAKY_RELU_GRAD, SIGMOID_GRAD_FROM_Y, TANH_GRAD_FROM_Y -> unaryCheapGrad(op, alpha, xs, x, dx, os, o, dO, nv);
-            case EXP, LOG, SIN, COS, TANH, LOG1P, EXPM1 -> unaryMath(op, xs, x, dx, os, o, dO, nv);
-            case SIGMOID, ELU, SILU, GELU_TANH, SOFTPLUS -> unaryActivation(op, alpha, xs, x, dx, os, o, dO, nv);
-            case ELU_GRAD, SILU_GRAD, GELU_TANH_GRAD, SOFTPLUS_GRAD -> unaryActivationGrad(op, alpha, xs, x, dx, os, o, dO, nv);
-            case GELU_ERF, ERF, GELU_ERF_GRAD, POW_SCALAR -> unaryPerLane(op, alpha, xs, x, dx, os, o, dO, nv);
+            case EXP, LOG, SIN, COS, LOG1P, EXPM1 -> unaryMath(op, xs, x, dx, os, o, dO, nv);
+            case SIGMOID, ELU, SILU, SOFTPLUS -> unaryActivation(op, alpha, xs, x, dx, os, o, dO, nv);
+            case ELU_GRAD, SILU_GRAD, SOFTPLUS_GRAD -> unaryActivationGrad(op, alpha, xs, x, dx, os, o, dO, nv);
+            case GELU_ERF, ERF, GELU_ERF_GRAD, POW_SCALAR, TANH, GELU_TANH, GELU_TANH_GRAD -> unaryPerLane(op, alpha, xs, x, dx, os, o, dO, nv);
         }
     }
 
@@ -181,12 +181,6 @@ final class VecF64 {
                     v.lanewise(VectorOperators.COS).intoMemorySegment(os, o, NATIVE);
                 }
             }
-            case TANH -> {
-                for (int k = 0; k < nv; k++, x += dx, o += dO) {
-                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
-                    v.lanewise(VectorOperators.TANH).intoMemorySegment(os, o, NATIVE);
-                }
-            }
             case LOG1P -> {
                 for (int k = 0; k < nv; k++, x += dx, o += dO) {
                     DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
@@ -206,8 +200,6 @@ final class VecF64 {
     private static void unaryActivation(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
             int nv) {
         final double a = alpha;
-        final double k0 = Formulas.SQRT_2_OVER_PI;
-        final double c = Formulas.GELU_C;
         final double threshold = Formulas.SOFTPLUS_THRESHOLD;
         final DoubleVector one = DoubleVector.broadcast(S, 1.0);
         switch (op) {
@@ -230,13 +222,6 @@ final class VecF64 {
                     v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoMemorySegment(os, o, NATIVE);
                 }
             }
-            case GELU_TANH -> {
-                for (int k = 0; k < nv; k++, x += dx, o += dO) {
-                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
-                    DoubleVector u = v.mul(v).mul(v).mul(c).add(v).mul(k0);
-                    v.mul(0.5).mul(u.lanewise(VectorOperators.TANH).add(one)).intoMemorySegment(os, o, NATIVE);
-                }
-            }
             case SOFTPLUS -> {
                 for (int k = 0; k < nv; k++, x += dx, o += dO) {
                     DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
@@ -251,8 +236,6 @@ final class VecF64 {
     private static void unaryActivationGrad(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO,
             int nv) {
         final double a = alpha;
-        final double k0 = Formulas.SQRT_2_OVER_PI;
-        final double c = Formulas.GELU_C;
         final double threshold = Formulas.SOFTPLUS_THRESHOLD;
         final DoubleVector one = DoubleVector.broadcast(S, 1.0);
         switch (op) {
@@ -269,15 +252,6 @@ final class VecF64 {
                     s.mul(v.mul(one.sub(s)).add(one)).intoMemorySegment(os, o, NATIVE);
                 }
             }
-            case GELU_TANH_GRAD -> {
-                for (int k = 0; k < nv; k++, x += dx, o += dO) {
-                    DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
-                    DoubleVector x2 = v.mul(v);
-                    DoubleVector t = x2.mul(v).mul(c).add(v).mul(k0).lanewise(VectorOperators.TANH);
-                    DoubleVector du = x2.mul(3.0 * c).add(one).mul(k0);
-                    t.add(one).mul(0.5).add(v.mul(0.5).mul(one.sub(t.mul(t))).mul(du)).intoMemorySegment(os, o, NATIVE);
-                }
-            }
             case SOFTPLUS_GRAD -> {
                 for (int k = 0; k < nv; k++, x += dx, o += dO) {
                     DoubleVector v = DoubleVector.fromMemorySegment(S, xs, x, NATIVE);
@@ -289,7 +263,10 @@ final class VecF64 {
         }
     }
 
-    /** Ops computed by a scalar double-precision call per lane (no vector erf or pow here). */
+    /**
+     * Ops computed by a scalar double-precision call per lane: erf and pow have no vector form here, and the
+     * vector library's double tanh measured about twice as slow per element as {@link Math#tanh} on AVX2.
+     */
     private static void unaryPerLane(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o,
             long dO, int nv) {
         for (int k = 0; k < nv; k++, x += dx, o += dO) {
@@ -300,6 +277,7 @@ final class VecF64 {
                     case ERF -> Erf.erf(v);
                     case GELU_ERF_GRAD -> Formulas.geluErfGrad(v);
                     case POW_SCALAR -> Formulas.powScalar(v, alpha);
+                    case TANH, GELU_TANH, GELU_TANH_GRAD -> Formulas.unary(op, v, alpha);
                     default -> throw new IllegalStateException(op.name());
                 });
             }

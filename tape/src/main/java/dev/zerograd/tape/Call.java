@@ -89,10 +89,15 @@ final class Call extends Node {
             if (tangents && ctx.forwardActive()) {
                 active = false;
                 ctx.callDepth++; // the rule's own ops build their calls one level down
+                // The rule's ops take primals and tangents as constants: were tangents propagated through them
+                // too, a rule like sin's (t * cos x, cos x itself carrying a tangent) would recurse without end.
+                int level = ctx.forwardLevel;
+                ctx.forwardLevel = 0;
                 Tensor tangent;
                 try {
                     tangent = op.jvp(this);
                 } finally {
+                    ctx.forwardLevel = level;
                     ctx.callDepth--;
                 }
                 if (tangent != null) {

@@ -97,7 +97,7 @@ final class Checks {
 
     /** Normalises a possibly negative dim of a rank-{@code rank} tensor, naming the op when it is out of range. */
     static int dim(String op, Tensor t, int d, int rank) {
-        int r = d < 0 ? d + rank : d;
+        int r = d < 0 ? d + Math.max(rank, 1) : d; // a rank-0 tensor takes dim 0 or -1, like one of size 1
         if (r < 0 || r >= Math.max(rank, 1) || (rank == 0 && d != 0 && d != -1)) {
             throw new IllegalArgumentException(op + ": dim " + d + " is out of range for " + t.describe()
                     + " (expected " + (rank == 0 ? "0 or -1" : "-" + rank + ".." + (rank - 1)) + ")");

@@ -39,6 +39,9 @@ final class Context {
     final long[] joinStrides = new long[Tensor.MAX_RANK];
     final Tensor[] joinTangents = new Tensor[Call.MAX_INPUTS]; // JoinOps' forward-mode rules: the inputs' tangents
     final Tensor[] argPair = new Tensor[2];                  // ReduceOps: values and positions of max/min along a dim
+    // IndexOps / LossOps scratch: index views, one-hot and embedding shapes, label columns.
+    final long[] indexShape = new long[Tensor.MAX_RANK];
+    final long[] indexStrides = new long[Tensor.MAX_RANK];
 
     // Reused tapes: GradientTape.record(...) hands these out so that a step allocates no tape object.
     final GradientTape[] tapePool = new GradientTape[4];

@@ -5,7 +5,7 @@ final class Families {
     private Families() {}
 
     private static final String[] CLASSES = {
-        "ArithOps", "UnaryOps", "ReduceOps", "ShapeOps", "MatMulOps", "ViewOps", "JoinOps",
+        "ArithOps", "UnaryOps", "ReduceOps", "ShapeOps", "MatMulOps", "IndexOps", "SoftmaxOps", "LossOps", "ViewOps", "JoinOps",
     };
 
     static void loadAll() {

@@ -296,4 +296,112 @@ public final class Ops {
     public static int chunk(Tensor x, int chunks, int dim, Tensor[] out) { return JoinOps.chunk(x, chunks, dim, out); }
 
     // ================================================================ indexing, softmax and losses (IndexOps, SoftmaxOps, LossOps)
+
+    /**
+     * torch.gather: {@code out[i][j][k] = x[i][index[i][j][k]][k]} for dim 1 (likewise for other dims). index is
+     * I32/I64 with x's rank and no size beyond x's outside dim; the result has index's shape.
+     */
+    public static Tensor gather(Tensor x, int dim, Tensor index) { return IndexOps.gather(x, dim, index); }
+    /** base + src scattered along dim (torch.scatter_add, out of place): {@code out[i][index[i][j][k]][k] += src[i][j][k]}; src has index's shape. */
+    public static Tensor scatterAdd(Tensor base, int dim, Tensor index, Tensor src) { return IndexOps.scatterAdd(base, dim, index, src); }
+    /** x's slices along dim at the positions of the 1-D index, in order (torch.index_select). */
+    public static Tensor indexSelect(Tensor x, int dim, Tensor index) { return IndexOps.indexSelect(x, dim, index); }
+    /** base with src's slices added at the positions of the 1-D index along dim (torch.index_add, out of place). */
+    public static Tensor indexAdd(Tensor base, int dim, Tensor index, Tensor src) { return IndexOps.indexAdd(base, dim, index, src); }
+    /** labels' shape plus a last dim of numClasses, 1 at each label (f32, f64, i32 or i64; not differentiable). */
+    public static Tensor oneHot(Tensor labels, int numClasses, dev.zerograd.memory.DType dtype) { return IndexOps.oneHot(labels, numClasses, dtype); }
+    /** Rows of weight [V, D] picked by indices of any shape (I32/I64): the result has indices' shape plus D. */
+    public static Tensor embedding(Tensor weight, Tensor indices) { return IndexOps.embedding(weight, indices); }
+
+    /** exp(x) / sum_dim exp(x), computed stably (the row max is subtracted first). */
+    public static Tensor softmax(Tensor x, int dim) { return SoftmaxOps.softmax(x, dim); }
+    /** x - log sum_dim exp(x), computed stably (never log of softmax). */
+    public static Tensor logSoftmax(Tensor x, int dim) { return SoftmaxOps.logSoftmax(x, dim); }
+
+    /** The ignoreIndex of {@link #crossEntropy} and {@link #nllLoss} that ignores no label. */
+    public static final long NO_IGNORE_INDEX = LossOps.NO_IGNORE;
+
+    /** mean((pred - target)^2); pred and target have one shape. */
+    public static Tensor mseLoss(Tensor pred, Tensor target) { return LossOps.mseLoss(pred, target, Reduction.MEAN); }
+    public static Tensor mseLoss(Tensor pred, Tensor target, Reduction reduction) { return LossOps.mseLoss(pred, target, reduction); }
+    /** Mean cross-entropy of logits [N, C] against labels [N] (I32/I64 in [0, C)); one fused op. */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels) {
+        return LossOps.crossEntropy(logits, labels, Reduction.MEAN, 0, NO_IGNORE_INDEX);
+    }
+    /**
+     * Cross-entropy with label smoothing s in [0, 1) (the target is (1 - s) one_hot + s / C) and an ignored label
+     * value (rows holding it contribute 0 and do not count toward the mean; {@link #NO_IGNORE_INDEX} for none).
+     * NONE gives the per-row losses [N].
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor labels, Reduction reduction, double labelSmoothing, long ignoreIndex) {
+        return LossOps.crossEntropy(logits, labels, reduction, labelSmoothing, ignoreIndex);
+    }
+    /** Mean of -logProbs[i, labels[i]] over the rows of logProbs [N, C]. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor labels) { return LossOps.nllLoss(logProbs, labels, Reduction.MEAN, NO_IGNORE_INDEX); }
+    public static Tensor nllLoss(Tensor logProbs, Tensor labels, Reduction reduction, long ignoreIndex) {
+        return LossOps.nllLoss(logProbs, labels, reduction, ignoreIndex);
+    }
+    /** Mean of -(t log p + (1 - t) log(1 - p)) for probabilities p in (0, 1), each log clamped below at -100. */
+    public static Tensor binaryCrossEntropy(Tensor p, Tensor target) { return LossOps.binaryCrossEntropy(p, target, Reduction.MEAN); }
+    public static Tensor binaryCrossEntropy(Tensor p, Tensor target, Reduction reduction) { return LossOps.binaryCrossEntropy(p, target, reduction); }
+    /** Mean binary cross-entropy of sigmoid(logits), computed stably as max(x, 0) - x t + log1p(exp(-|x|)). */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
+        return LossOps.binaryCrossEntropyWithLogits(logits, target, Reduction.MEAN);
+    }
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction) {
+        return LossOps.binaryCrossEntropyWithLogits(logits, target, reduction);
+    }
+
+    // ==== convolution, pooling, normalization, dropout (ConvOps, PoolOps, NormOps, DropoutOps)
+
+    /**
+     * 2-D convolution (cross-correlation) of x [N, Cin, H, W] with w [Cout, Cin, kH, kW] plus an optional bias
+     * [Cout], with the same stride and zero padding in both dims: [N, Cout, Ho, Wo], Ho = (H + 2 padding - kH) / stride + 1.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int stride, int padding) {
+        return ConvOps.conv2d(x, w, biasOrNull, stride, stride, padding, padding, 1, 1, 1);
+    }
+    /**
+     * The general 2-D convolution: w is [Cout, Cin / groups, kH, kW] (input and output channels split into
+     * {@code groups} independent convolutions), Ho = (H + 2 padH - dilationH (kH - 1) - 1) / strideH + 1.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int strideH, int strideW, int padH, int padW,
+                                int dilationH, int dilationW, int groups) {
+        return ConvOps.conv2d(x, w, biasOrNull, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+    }
+    /** Max over kernel x kernel windows of x [N, C, H, W], moved by stride (no padding, dilation 1). */
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride) { return PoolOps.maxPool2d(x, kernel, kernel, stride, stride, 0, 0, 1, 1); }
+    /** Max pooling with padding (as -infinity, at most half the kernel) and dilation; the gradient goes to the chosen element. */
+    public static Tensor maxPool2d(Tensor x, int kH, int kW, int sH, int sW, int pH, int pW, int dH, int dW) {
+        return PoolOps.maxPool2d(x, kH, kW, sH, sW, pH, pW, dH, dW);
+    }
+    /** Mean over kernel x kernel windows of x [N, C, H, W], moved by stride (no padding). */
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride) { return PoolOps.avgPool2d(x, kernel, kernel, stride, stride, 0, 0, true); }
+    /** Average pooling with zero padding (at most half the kernel), dividing by the whole window or, without countIncludePad, its part inside x. */
+    public static Tensor avgPool2d(Tensor x, int kH, int kW, int sH, int sW, int pH, int pW, boolean countIncludePad) {
+        return PoolOps.avgPool2d(x, kH, kW, sH, sW, pH, pW, countIncludePad);
+    }
+    /** Global average pooling: [N, C, H, W] -> [N, C, 1, 1]. */
+    public static Tensor adaptiveAvgPool2d1x1(Tensor x) { return PoolOps.adaptiveAvgPool1x1(x); }
+    /**
+     * Batch normalization of x [N, C, *] per channel: (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta
+     * [C] or null). Training: batch statistics (biased variance), and the running statistics, when given, are
+     * updated in place (r = (1 - momentum) r + momentum stat, unbiased variance; not recorded). Evaluation: the
+     * running statistics, which must be given, and the op is an affine map of x.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor gammaOrNull, Tensor betaOrNull, Tensor runningMeanOrNull, Tensor runningVarOrNull,
+                                   boolean training, double momentum, double eps) {
+        return NormOps.batchNorm(x, gammaOrNull, betaOrNull, runningMeanOrNull, runningVarOrNull, training, momentum, eps);
+    }
+    /** Layer normalization over the last normalizedDims dims of x; gamma and beta (or null) have those dims' shape. */
+    public static Tensor layerNorm(Tensor x, int normalizedDims, Tensor gammaOrNull, Tensor betaOrNull, double eps) {
+        return NormOps.layerNorm(x, normalizedDims, gammaOrNull, betaOrNull, eps);
+    }
+    /**
+     * Inverted dropout: in training, each element kept with probability 1 - p and scaled by 1 / (1 - p), the mask a
+     * pure function of (seed, stream, position); in evaluation or for p == 0, x itself (no copy, not recorded).
+     */
+    public static Tensor dropout(Tensor x, double p, long seed, int stream, boolean training) {
+        return DropoutOps.dropout(x, p, seed, stream, training);
+    }
 }
