@@ -76,6 +76,19 @@ final class Composites {
                     return Ops.sub(Ops.add(Ops.mul(h, h), Ops.mul(Ops.sin(h), in[0])), Ops.div(h, Ops.add(Ops.square(in[0]), 1.0)));
                 },
                 Range.between(-1.5, 1.5).of(2, 3), Range.between(-1.5, 1.5).of(3));
+        long[] labels = {1, 0, 2, 1};
+        composite("nll_loss of log_softmax", in -> Ops.nllLoss(Ops.logSoftmax(in[0], 1), in[1]),
+                ANY.of(4, 3), OpCases.indices(labels, 4));
+        composite("nll_loss, sum, ignoring label 2", in -> Ops.nllLoss(in[0], in[1], Reduction.SUM, 2),
+                ANY.of(4, 3), OpCases.indices(labels, 4));
+        composite("cross_entropy per sample (NONE), smoothing 0.1, ignoring label 0",
+                in -> Ops.crossEntropy(in[0], in[1], Reduction.NONE, 0.1, 0), ANY.of(4, 3), OpCases.indices(labels, 4));
+        composite("mse_loss, mean and sum", in -> Ops.add(Ops.mseLoss(in[0], in[1]), Ops.mseLoss(in[1], in[0], Reduction.SUM)),
+                ANY.of(2, 3), ANY.of(2, 3));
+        composite("binary_cross_entropy of sigmoid", in -> Ops.binaryCrossEntropy(Ops.sigmoid(in[0]), in[1]),
+                Range.between(-3, 3).of(2, 3), Range.between(0, 1).constant(2, 3));
+        composite("binary_cross_entropy_with_logits, per element", in -> Ops.binaryCrossEntropyWithLogits(in[0], in[1], Reduction.NONE),
+                Range.between(-3, 3).avoiding(0.1, 0).of(2, 3), Range.between(0, 1).of(2, 3));
         composite("chain through reshape, broadcast and sum_to",
                 in -> Ops.sumTo(Ops.mul(Ops.expand(Ops.reshape(Ops.exp(in[0]), 2, 1, 3), 2, 4, 3), in[1]), in[2]),
                 ANY.of(6), ANY.of(4, 3), ANY.constant(1, 4, 1));

@@ -35,6 +35,14 @@ final class OpCases {
     @FunctionalInterface
     interface Leaf {
         Tensor make(TensorArena arena, long seed);
+
+        /** This leaf's values seen through a transposed view of its last two dims (a non-contiguous input). */
+        default Leaf transposed() {
+            return (arena, seed) -> {
+                Tensor t = make(arena, seed);
+                return t.transpose(t.rank() - 2, t.rank() - 1).requiresGrad();
+            };
+        }
     }
 
     /** One gradcheck of one op. */
@@ -73,6 +81,8 @@ final class OpCases {
 
     static {
         OpCasesCore.register();
+        OpCasesReduceViewJoin.register();
+        OpCasesIndexSoftmaxLoss.register();
         Composites.register();
     }
 
@@ -222,6 +232,57 @@ final class OpCases {
         Leaf constant(long... shape) {
             return (arena, seed) -> fill(arena.empty(DType.F64, shape), seed);
         }
+    }
+
+    /** An integer index tensor (I64) with these values; never differentiated. */
+    static Leaf indices(long[] v, long... shape) {
+        return (arena, seed) -> arena.fromArray(v.clone(), shape);
+    }
+
+    /**
+     * Distinct values in random order, at least 0.25 apart: no two elements tie, so reductions that pick
+     * one element (max, min along a dim) are differentiable at every element.
+     */
+    static Leaf distinct(long... shape) {
+        return (arena, seed) -> {
+            Tensor t = arena.empty(DType.F64, shape);
+            int n = (int) t.numel();
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            for (int i = n - 1; i > 0; i--) { // Fisher-Yates with Philox draws
+                int j = (int) Math.floor((i + 1) * Philox.uniformDouble(seed, i, 7));
+                int tmp = order[i];
+                order[i] = order[j];
+                order[j] = tmp;
+            }
+            for (int i = 0; i < n; i++) {
+                t.setDoubleFlat(i, 0.3 * order[i] - 0.15 * n + 0.05 * Philox.uniformDouble(seed, i, 9));
+            }
+            return t.requiresGrad();
+        };
+    }
+
+    /**
+     * The gradient of the one-element result of {@code f} with respect to input {@code wrt}, as a function of
+     * all inputs: this is how rules that exist only inside a backward pass (the fused backward ops) are
+     * checked as functions of their own. Under a recording tape the gradient is taken on it with
+     * create-graph, so it is differentiable like any op's result; otherwise (GradCheck's plain evaluations
+     * and its forward-mode pass) on a tape of its own, where under forward mode the backward ops carry
+     * tangents (forward-over-reverse).
+     */
+    static GradCheck.Fn gradientOf(GradCheck.Fn f, int wrt) {
+        return in -> {
+            Context c = Context.get();
+            if (c.tape != null && Tape.isRecording()) {
+                return c.tape.gradient(f.apply(in), in[wrt], true);
+            }
+            try (Tape.Guard on = Tape.enableGrad();
+                 GradientTape tape = GradientTape.record(c.arena != null ? c.arena : in[wrt].arena())) {
+                return tape.gradient(f.apply(in), in[wrt], false);
+            }
+        };
     }
 
     /** A leaf with exactly these values (row-major), requiring a gradient. */
