@@ -78,7 +78,12 @@ public final class GradCheck {
                         + " requires a gradient but is not f64; finite differences need double precision");
             }
         }
-        try (TensorArena arena = TensorArena.ofConfined("gradcheck", 512L << 20)) {
+        TensorArena arena = SCRATCH.get();
+        SCRATCH.remove(); // a check started inside f gets an arena of its own
+        if (arena == null) {
+            arena = TensorArena.ofConfined("gradcheck", SCRATCH_BYTES);
+        }
+        try {
             double[][] numeric = numericJacobians(name, f, inputs, arena, opt.eps);
             checkReverse(name, opt, f, inputs, arena, numeric);
             if (opt.forward) {
@@ -87,8 +92,24 @@ public final class GradCheck {
             if (opt.secondOrder) {
                 checkSecondOrder(name, opt, f, inputs, arena);
             }
+        } finally {
+            arena.reset();
+            if (SCRATCH.get() == null) {
+                SCRATCH.set(arena);
+            } else {
+                arena.close();
+            }
         }
     }
+
+    /** Room for the temporaries of one check: ample for the small inputs finite differences are meant for. */
+    private static final long SCRATCH_BYTES = 128L << 20;
+
+    /**
+     * Each thread's scratch arena, kept between checks and reset after each: a fresh slab per check is zeroed
+     * and faulted in every time, which cost more than the checks of small ops themselves.
+     */
+    private static final ThreadLocal<TensorArena> SCRATCH = new ThreadLocal<>();
 
     /** Evaluates f without recording and returns its result as doubles. */
     private static double[] eval(Fn f, Tensor[] inputs, TensorArena arena) {
@@ -203,7 +224,9 @@ public final class GradCheck {
     private static double firstOrderProjection(Fn f, Tensor[] inputs, Tensor[] sources, Tensor[] u, Tensor[] w, TensorArena arena) {
         long mark = arena.mark();
         Tensor[] grads = new Tensor[sources.length];
-        try (GradientTape tape = GradientTape.record(arena)) {
+        // persistent, like every tape here: f may itself take a gradient on the recording tape (a function
+        // defined as the gradient of another), and the projection's gradient comes after it
+        try (GradientTape tape = GradientTape.persistent(arena)) {
             Tensor out = f.apply(inputs);
             tape.gradient(out, u[0], sources, grads, false);
             double s = 0;
