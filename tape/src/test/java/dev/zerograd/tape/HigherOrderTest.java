@@ -334,6 +334,66 @@ class HigherOrderTest {
         assertTrue(norm > 1e-3, "the loss has curvature along v (the check is not vacuous): |H v|_1 = " + norm);
     }
 
+    // ---------------------------------------------------------------- fused ops against their composites
+
+    /** f(x), the gradient of sum(f(x) w) and its Hessian-vector product along v, from one persistent tape. */
+    private double[][] valueGradientHvp(UnaryOperator<Tensor> f, Tensor x, Tensor w, Tensor v) {
+        long mark = a.mark();
+        try (GradientTape tape = GradientTape.persistent(a)) {
+            Tensor y = f.apply(x);
+            Tensor g = tape.gradient(Ops.sum(Ops.mul(y, w)), x, true);
+            Tensor hv = tape.gradient(Ops.sum(Ops.mul(g, v)), x, false);
+            return new double[][] {y.toDoubleArray(), g.toDoubleArray(), hv.toDoubleArray()};
+        } finally {
+            a.reset(mark);
+        }
+    }
+
+    private record Pair(String name, UnaryOperator<Tensor> fused, UnaryOperator<Tensor> composite) {}
+
+    /**
+     * The fused ops with hand-written rules (softmax, log-softmax, cross-entropy with smoothing and an ignored
+     * label, var) against the same functions written with primitives: equal values, gradients and
+     * Hessian-vector products, so the fused rules' second derivatives are checked against the primitives'.
+     */
+    @TestFactory
+    Stream<DynamicTest> fusedOpsMatchTheirCompositesToSecondOrder() {
+        long[] labels = {1, 2, 0, 1};
+        // smoothing 0.1 over 3 classes: q = 0.9 one_hot + 0.1 / 3; label 2 ignored: row 1 masked, mean over 3 rows
+        double hi = 0.9 + 0.1 / 3;
+        double lo = 0.1 / 3;
+        double[] q = {lo, hi, lo, lo, lo, hi, hi, lo, lo, lo, hi, lo};
+        double[] rowMask = {1, 0, 1, 1};
+        Pair[] pairs = {
+            new Pair("softmax", x -> Ops.softmax(x, 1), Composites::softmax),
+            new Pair("log_softmax", x -> Ops.logSoftmax(x, -1), Composites::logSoftmax),
+            new Pair("cross_entropy, smoothing 0.1, ignoring label 2",
+                    x -> Ops.crossEntropy(x, a.fromArray(labels.clone(), 4), Reduction.MEAN, 0.1, 2),
+                    x -> Ops.mul(Ops.sum(Ops.mul(Ops.sum(Ops.mul(a.fromArray(q.clone(), 4, 3), Composites.logSoftmax(x)), 1, false),
+                            a.fromArray(rowMask.clone(), 4))), -1.0 / 3)),
+            new Pair("var over dim 1", x -> Ops.var(x, 1, false, 1),
+                    x -> Ops.mul(Ops.sum(Ops.square(Ops.sub(x, Ops.mean(x, 1, true))), 1, false), 1.0 / 2)),
+        };
+        return Stream.of(pairs).map(p -> DynamicTest.dynamicTest(p.name(), () -> {
+            Tensor x = uniform(50, -2, 2, 4, 3);
+            long[] outShape;
+            try (Tape.Guard ng = Tape.noGrad(); Tape.Guard at = Tape.allocateIn(a)) {
+                outShape = p.fused().apply(x).shape();
+            }
+            Tensor w = a.randn(DType.F64, outShape, 51);
+            Tensor v = a.randn(DType.F64, x.shape(), 52);
+            double[][] fused = valueGradientHvp(p.fused(), x, w, v);
+            double[][] composite = valueGradientHvp(p.composite(), x, w, v);
+            String[] what = {"value", "gradient", "Hessian-vector product"};
+            for (int k = 0; k < 3; k++) {
+                assertEquals(composite[k].length, fused[k].length, p.name() + ": size of the " + what[k]);
+                for (int i = 0; i < fused[k].length; i++) {
+                    assertClose(composite[k][i], fused[k][i], 1e-12, p.name() + ": " + what[k] + " [" + i + "]");
+                }
+            }
+        }));
+    }
+
     // ---------------------------------------------------------------- derivatives of order 3 and beyond
 
     /**

@@ -26,7 +26,9 @@ import java.util.Map;
  * analytic derivative to about 1e-9, well inside GradCheck's tolerances.
  *
  * <p>Every case runs with second order on: the VJP of each rule is itself differentiated in create-graph
- * mode, so a rule that records wrongly (or not at all) fails here.
+ * mode, so a rule that records wrongly (or not at all) fails here. The only exceptions are points where the
+ * second derivative does not exist (a tie between two maxima, whose gradient jumps there); they pass their
+ * own options, and OpCoverageTest lists them by name so that none is added silently.
  */
 final class OpCases {
     private OpCases() {}
