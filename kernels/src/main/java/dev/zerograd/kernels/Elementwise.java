@@ -21,8 +21,9 @@ import java.util.Objects;
  * each tensor ({@link Tensor#describe()}) and what was expected; a stale handle throws
  * {@link IllegalStateException}.
  *
- * <p>The results do not depend on strides, thread count or where a row is split (Note [One formula per
- * element] in {@link EwTask}). {@code -Dzerograd.kernels.scalar=true} or {@link #setScalarReference} switches
+ * <p>Small contiguous calls take a scalar fast path ({@link SmallKernels}, Note [Small tensors]); the
+ * vector kernels' results do not depend on strides, thread count or where a row is split (Note [One formula
+ * per element] in {@link EwTask}). {@code -Dzerograd.kernels.scalar=true} or {@link #setScalarReference} switches
  * every kernel here to {@link ElementwiseRef}, a plain double-precision loop over the same formulas
  * ({@link Formulas}), for debugging and for the tests that compare the two.
  */
@@ -52,6 +53,9 @@ public final class Elementwise {
         Objects.requireNonNull(op, "Elementwise.unary: op is null");
         Objects.requireNonNull(x, "Elementwise.unary: x is null");
         Objects.requireNonNull(out, "Elementwise.unary: out is null");
+        if (!scalarReference && SmallKernels.unary(op, x, alpha, out)) {
+            return;
+        }
         EwTask t = EwTask.current();
         t.unary(op, x, alpha, out);
         if (scalarReference) {
@@ -74,6 +78,9 @@ public final class Elementwise {
         Objects.requireNonNull(a, "Elementwise.binary: a is null");
         Objects.requireNonNull(b, "Elementwise.binary: b is null");
         Objects.requireNonNull(out, "Elementwise.binary: out is null");
+        if (!scalarReference && SmallKernels.binary(op, a, b, out)) {
+            return;
+        }
         EwTask t = EwTask.current();
         t.binary(op, a, b, out);
         if (scalarReference) {
@@ -158,6 +165,9 @@ public final class Elementwise {
         Objects.requireNonNull(out, kernel);
         if ((op == Fused.AXPY || op == Fused.MUL_SCALED) && b == null) {
             throw new NullPointerException(kernel + ": second tensor is null");
+        }
+        if (!scalarReference && SmallKernels.fused(op, p, q, a, b, out)) {
+            return;
         }
         EwTask t = EwTask.current();
         t.fused(kernel, op, p, q, a, b, out);

@@ -1,6 +1,7 @@
 package dev.zerograd.kernels;
 
 import dev.zerograd.bindings.Cblas;
+import dev.zerograd.bindings.CblasAddress;
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -14,11 +15,11 @@ import java.lang.foreign.MemorySegment;
  * {@code stride(-1)}, and the BLAS transpose flag is flipped instead. Any other layout (including broadcast
  * matrices, stride 0) needs a contiguous copy first. The output needs unit stride in its last dim.
  *
- * <p>Note [Slab pointers]: BLAS takes the address of element (0, 0). It is passed as
- * {@code slab.asSlice(byteOffset)}: the slice object lives only until the downcall, which reads its address,
- * and C2 inlines the wrapper and the downcall's Java side into this class's call site and scalar-replaces
- * the slice, so a warmed-up call allocates nothing on the heap (MatMulTest measures 0 bytes per call).
- * Every operand's extent is checked against its slab first, since native code has no bounds checks.
+ * <p>Note [Slab pointers]: BLAS takes the address of element (0, 0). It is passed as the raw address
+ * {@code slab.address() + byteOffset} through {@link CblasAddress} (Note [Address downcalls] there), so no
+ * slice segment is made per call and nothing is allocated at any JIT tier. Every operand's handle is checked
+ * (live arena, current generation) and its extent checked against its slab first, since native code has no
+ * bounds checks.
  */
 public final class MatMul {
     private MatMul() {}
@@ -210,13 +211,13 @@ public final class MatMul {
         int lda = TensorChecks.blasInt(op, "lda", leadingDim(a, aRow));
         int ldb = TensorChecks.blasInt(op, "ldb", leadingDim(b, bRow));
         int ildc = TensorChecks.blasInt(op, "ldc", ldc);
-        MemorySegment as = a.segment(), bs = b.segment();
+        long pa = a.segment().address() + ao, pb = b.segment().address() + bo, pc = cs.address() + co;
         if (f32) {
-            Cblas.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, (float) alpha, as.asSlice(ao), lda, bs.asSlice(bo), ldb,
-                    (float) beta, cs.asSlice(co), ildc);
+            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, (float) alpha, pa, lda, pb, ldb,
+                    (float) beta, pc, ildc);
         } else {
-            Cblas.cblas_dgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, alpha, as.asSlice(ao), lda, bs.asSlice(bo), ldb,
-                    beta, cs.asSlice(co), ildc);
+            CblasAddress.cblas_dgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, alpha, pa, lda, pb, ldb,
+                    beta, pc, ildc);
         }
     }
 }

@@ -41,10 +41,27 @@ public final class Reduce {
      * @param out modified: keepdim layout, contiguous, x's dtype
      */
     public static void sum(Tensor x, int dims, Tensor out) {
+        if (keepdimShape(x, dims, out) && SmallReduce.sum(x, dims, out)) {
+            return;
+        }
         run("Reduce.sum", K_SUM, x, dims, out, 0);
     }
 
     /** {@code out = mean of x over the dims in mask}; an empty reduction gives NaN (0/0). Modifies out. */
+    /** True when out has x's rank with size 1 at the dims in {@code dims} and x's sizes elsewhere. */
+    private static boolean keepdimShape(Tensor x, int dims, Tensor out) {
+        int r = x.rank();
+        if (out.rank() != r || dims >>> r != 0) {
+            return false;
+        }
+        for (int d = 0; d < r; d++) {
+            if (out.size(d) != ((dims & (1 << d)) != 0 ? 1 : x.size(d))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static void mean(Tensor x, int dims, Tensor out) {
         run("Reduce.mean", K_MEAN, x, dims, out, 0);
     }
@@ -111,6 +128,9 @@ public final class Reduce {
                         + " broadcasts to (dim " + j + " of out has size " + so + ", expected " + sx + " or 1)");
             }
             mask |= 1 << (j + lead);
+        }
+        if (SmallReduce.sum(x, mask, out)) {
+            return;
         }
         reduceInto(op, K_SUM, x, mask, out, 0);
     }
