@@ -1,7 +1,11 @@
 package dev.zerograd.kernels;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +29,8 @@ final class BlockMath {
     private BlockMath() {}
 
     static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    /** Floats that widen to exactly one {@link #D} vector. */
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int L = D.length();
 
     /**
@@ -315,5 +321,27 @@ final class BlockMath {
             DoubleVector.fromArray(D, a, i).min(DoubleVector.fromArray(D, b, i)).intoArray(o, i);
         }
         mapS(MINIMUM, a, b, o, i, n, 0, 0);
+    }
+
+    // ---------------------------------------------------------------- F32 staging
+
+    /** {@code dst[i] = (double) f32 element at off + 4i} for {@code i < n}; returns how many it did (a multiple of L). */
+    static int widenV(MemorySegment s, long off, double[] dst, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            ((DoubleVector) FloatVector.fromMemorySegment(F, s, off + 4L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.F2D, D, 0)).intoArray(dst, i);
+        }
+        return i;
+    }
+
+    /** {@code f32 element at off + 4i = (float) src[i]} for {@code i < n}; returns how many it did (a multiple of L). */
+    static int narrowV(double[] src, int n, MemorySegment s, long off) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            DoubleVector.fromArray(D, src, i).convertShape(VectorOperators.D2F, F, 0)
+                    .intoMemorySegment(s, off + 4L * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        return i;
     }
 }

@@ -12,9 +12,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Note [Staged blocks]: a row is processed in blocks of up to {@link WalkScratch#BLOCK} elements. Each
  * block is copied (widened, for F32) into a per-thread {@code double[]}, {@link BlockMath} computes on the
  * doubles, and results are copied back (rounded once, for F32). So the arithmetic is written once, for
- * double, whatever the dtype and stride (see Note [One loop per op] for why that matters to C2), and F32
- * data is summed in double: the sum of n floats carries a relative error near n * 2^-53 instead of
- * n * 2^-24. The copies run in L1; a contiguous F64 block is one bulk copy.
+ * double, whatever the dtype and stride (see Note [Vector compile units] in BlockMath for why that matters
+ * to C2), and F32 data is summed in double: the sum of n floats carries a relative error near n * 2^-53
+ * instead of n * 2^-24. The copies run in L1: a contiguous F64 block is one bulk copy, a contiguous F32
+ * block one vector conversion loop.
  */
 final class RowKernels {
     private RowKernels() {}
@@ -42,13 +43,13 @@ final class RowKernels {
     }
 
     /** {@code dst[i] = row[i]} for {@code i < n <= BLOCK}, the row at byte {@code off} with the given element stride. */
-    static void load(MemorySegment s, boolean f32, long off, long stride, double[] dst, int n, float[] tmp) {
+    static void load(MemorySegment s, boolean f32, long off, long stride, double[] dst, int n) {
         if (stride == 1 && !f32) {
             MemorySegment.copy(s, JAVA_DOUBLE_UNALIGNED, off, dst, 0, n);
         } else if (stride == 1) {
-            MemorySegment.copy(s, JAVA_FLOAT_UNALIGNED, off, tmp, 0, n);
-            for (int i = 0; i < n; i++) {
-                dst[i] = tmp[i];
+            int i = BlockMath.simd ? BlockMath.widenV(s, off, dst, n) : 0;
+            for (; i < n; i++) {
+                dst[i] = s.get(JAVA_FLOAT_UNALIGNED, off + 4L * i);
             }
         } else {
             long step = stride * bytes(f32);
@@ -59,14 +60,14 @@ final class RowKernels {
     }
 
     /** {@code row[i] = src[i]} for {@code i < n <= BLOCK}, rounded to float for F32. */
-    static void store(double[] src, int n, MemorySegment s, boolean f32, long off, long stride, float[] tmp) {
+    static void store(double[] src, int n, MemorySegment s, boolean f32, long off, long stride) {
         if (stride == 1 && !f32) {
             MemorySegment.copy(src, 0, s, JAVA_DOUBLE_UNALIGNED, off, n);
         } else if (stride == 1) {
-            for (int i = 0; i < n; i++) {
-                tmp[i] = (float) src[i];
+            int i = BlockMath.simd ? BlockMath.narrowV(src, n, s, off) : 0;
+            for (; i < n; i++) {
+                s.set(JAVA_FLOAT_UNALIGNED, off + 4L * i, (float) src[i]);
             }
-            MemorySegment.copy(tmp, 0, s, JAVA_FLOAT_UNALIGNED, off, n);
         } else {
             long step = stride * bytes(f32);
             for (int i = 0; i < n; i++, off += step) {
@@ -92,7 +93,7 @@ final class RowKernels {
         long step = stride * bytes(f32) * B;
         for (long i = 0; i < n; i += B, off += step) {
             int len = (int) Math.min(B, n - i);
-            load(s, f32, off, stride, a, len, w.f);
+            load(s, f32, off, stride, a, len);
             r = BlockMath.combine(op, r, BlockMath.reduce(op, a, a, len, mu));
         }
         return r;
@@ -104,7 +105,7 @@ final class RowKernels {
      */
     static void accumulate(int op, double[] acc, double[] mu, int len, MemorySegment s, boolean f32, long off, WalkScratch w) {
         double[] a = w.a;
-        load(s, f32, off, 1, a, len, w.f);
+        load(s, f32, off, 1, a, len);
         switch (op) {
             case SUM -> BlockMath.map(BlockMath.ADD, acc, a, acc, len, 0, 0);
             case MAX -> BlockMath.map(BlockMath.MAXIMUM, acc, a, acc, len, 0, 0);
@@ -135,12 +136,12 @@ final class RowKernels {
         double sum = 0;
         for (long i = 0; i < n; i += B) {
             int len = (int) Math.min(B, n - i);
-            load(as, f32, ao + i * astr * esz, astr, a, len, w.f);
+            load(as, f32, ao + i * astr * esz, astr, a, len);
             if (usesB) {
-                load(bs, f32, bo + i * bstr * esz, bstr, b, len, w.f);
+                load(bs, f32, bo + i * bstr * esz, bstr, b, len);
             }
             sum += BlockMath.map(mode, a, b, o, len, c, c2);
-            store(o, len, os, f32, oo + i * ostr * esz, ostr, w.f);
+            store(o, len, os, f32, oo + i * ostr * esz, ostr);
         }
         return sum;
     }
@@ -155,9 +156,9 @@ final class RowKernels {
         double sum = 0;
         for (long i = 0; i < n; i += B) {
             int len = (int) Math.min(B, n - i);
-            load(as, f32, ao + i * astr * esz, astr, a, len, w.f);
+            load(as, f32, ao + i * astr * esz, astr, a, len);
             if (mode == DOT) {
-                load(bs, f32, bo + i * bstr * esz, bstr, b, len, w.f);
+                load(bs, f32, bo + i * bstr * esz, bstr, b, len);
             }
             sum += BlockMath.reduce(mode, a, b, len, c);
         }

@@ -22,8 +22,6 @@ final class WalkScratch {
     final double[] a = new double[BLOCK];
     final double[] b = new double[BLOCK];
     final double[] o = new double[BLOCK];
-    /** F32 staging: a block of floats between the slab and the double blocks. */
-    final float[] f = new float[BLOCK];
     final int[] order = new int[Tensor.MAX_RANK];
     final long[] strides = new long[Tensor.MAX_RANK];
 

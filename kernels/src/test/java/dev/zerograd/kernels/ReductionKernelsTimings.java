@@ -8,12 +8,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Rough timings of the kernels, printed, not asserted (JMH lives in the bench module). Runs only with
- * {@code -Dzerograd.timings=true}.
+ * {@code -Dzerograd.timings=true}. Times are the calling thread's CPU time, best of five rounds, so they hold
+ * on a shared machine; gemm runs OpenBLAS on one thread for the same reason (single-core figures).
  */
 class ReductionKernelsTimings {
     private interface Body {
         void run();
     }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private static double nsPerCall(Body body, int calls) {
         for (int i = 0; i < calls; i++) {
@@ -21,11 +24,11 @@ class ReductionKernelsTimings {
         }
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 5; round++) {
-            long t0 = System.nanoTime();
+            long t0 = THREADS.getCurrentThreadCpuTime();
             for (int i = 0; i < calls; i++) {
                 body.run();
             }
-            best = Math.min(best, (System.nanoTime() - t0) / (double) calls);
+            best = Math.min(best, (THREADS.getCurrentThreadCpuTime() - t0) / (double) calls);
         }
         return best;
     }
@@ -51,14 +54,17 @@ class ReductionKernelsTimings {
                 }
             }
             BlockMath.simd = true;
+            int blasThreads = dev.zerograd.bindings.OpenBlas.numThreads();
+            dev.zerograd.bindings.OpenBlas.setNumThreads(1);
             for (DType dt : RefTensors.FLOATS) {
                 for (int n : new int[] {64, 256, 1024}) {
                     arena.reset();
                     Tensor a = arena.rand(dt, new long[] {n, n}, 4), b = arena.rand(dt, new long[] {n, n}, 5), c = arena.empty(dt, n, n);
                     double ns = nsPerCall(() -> MatMul.gemm(a, false, b, false, 1, 0, c), n >= 1024 ? 5 : 200);
-                    System.out.printf("%s gemm n=%d: %.1f GFLOP/s (%.1f us)%n", dt, n, 2.0 * n * n * n / ns, ns / 1000);
+                    System.out.printf("%s gemm n=%d, 1 thread: %.1f GFLOP/s (%.1f us)%n", dt, n, 2.0 * n * n * n / ns, ns / 1000);
                 }
             }
+            dev.zerograd.bindings.OpenBlas.setNumThreads(blasThreads);
         }
     }
 }
