@@ -1,0 +1,256 @@
+package dev.zerograd.bench;
+
+import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.Parallel;
+import dev.zerograd.memory.Tensor;
+import dev.zerograd.memory.TensorArena;
+import dev.zerograd.nn.Models;
+import dev.zerograd.nn.Module;
+import dev.zerograd.nn.data.Batch;
+import dev.zerograd.nn.data.BatchLoader;
+import dev.zerograd.nn.data.Dataset;
+import dev.zerograd.nn.data.FashionMnist;
+import dev.zerograd.nn.optim.Adam;
+import dev.zerograd.nn.optim.CosineAnnealingLR;
+import dev.zerograd.nn.optim.LrSchedule;
+import dev.zerograd.nn.optim.Optimizer;
+import dev.zerograd.nn.optim.SGD;
+import dev.zerograd.tape.GradientTape;
+import dev.zerograd.tape.Ops;
+import dev.zerograd.tape.Tape;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job: trains a model on Fashion-MNIST, showing per epoch the training loss, test accuracy,
+ * throughput, heap bytes allocated per steady-state step (0), garbage collections (0) and the step arena's
+ * peak, then writes a PNG plot and a JSON summary.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model on Fashion-MNIST.")
+final class TrainCommand implements Callable<Integer> {
+    enum ModelKind { mlp, cnn }
+
+    enum OptimizerKind { adam, sgd }
+
+    @Option(names = "--model", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
+    ModelKind model = ModelKind.cnn;
+
+    @Option(names = "--epochs", description = "passes over the training set (default: ${DEFAULT-VALUE})")
+    int epochs = 5;
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 64;
+
+    @Option(names = "--lr", description = "learning rate (default: 1e-3 for adam, 0.05 for sgd)")
+    Double lr;
+
+    @Option(names = "--optimizer", description = "adam or sgd (momentum 0.9) (default: ${DEFAULT-VALUE})")
+    OptimizerKind optimizer = OptimizerKind.adam;
+
+    @Option(names = "--threads", description = "threads for kernels and OpenBLAS (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--seed", description = "seed for weights and shuffling (default: ${DEFAULT-VALUE})")
+    long seed = 42;
+
+    @Option(names = "--data", description = "directory with the Fashion-MNIST .gz files (default: ${DEFAULT-VALUE})")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = "--save", description = "write the trained weights to this safetensors file")
+    Path save;
+
+    @Option(names = "--out", description = "directory for the plot and the JSON summary (default: ${DEFAULT-VALUE})")
+    Path out = Path.of("runs");
+
+    @Option(names = "--limit", description = "use only the first N training examples (quick runs)")
+    Integer limit;
+
+    @Option(names = "--no-progress", description = "no progress bar (logs and CI)")
+    boolean noProgress;
+
+    /** Steps at the start of the first epoch whose allocations count as warm-up (JIT compilation). */
+    private static final int WARMUP_STEPS = 200;
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @Override
+    public Integer call() throws Exception {
+        if (epochs < 1 || batch < 1) {
+            throw new IllegalArgumentException("train: --epochs and --batch must be positive, got " + epochs + " and " + batch);
+        }
+        int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        Parallel.setThreads(nThreads);
+        OpenBlas.setNumThreads(nThreads);
+        double rate = lr != null ? lr : optimizer == OptimizerKind.adam ? 1e-3 : 0.05;
+
+        System.out.printf("zerograd train: %s on Fashion-MNIST, %d epochs, batch %d, %s lr %g, %d threads, seed %d%n",
+                model, epochs, batch, optimizer, rate, nThreads, seed);
+        try (FashionMnist fm = FashionMnist.load(data);
+             Module net = model == ModelKind.cnn ? Models.cnn(seed) : Models.mlp(seed);
+             TensorArena step = TensorArena.ofConfined("step", Defaults.STEP_ARENA_BYTES)) {
+            Dataset train = fm.train();
+            Dataset test = fm.test();
+            BatchLoader loader = limit == null
+                    ? new BatchLoader(train, BatchLoader.Options.shuffled(batch, seed))
+                    : new BatchLoader(train.images().slice(0, 0, limit), train.labels().slice(0, 0, limit),
+                            BatchLoader.Options.shuffled(batch, seed));
+            BatchLoader testLoader = new BatchLoader(test, BatchLoader.Options.sequential(1000));
+            System.out.printf("model: %d parameters; data: %d training, %d test examples from %s%n",
+                    net.parameterCount(), loader.size(), test.size(), data);
+
+            List<Tensor> params = net.parameters();
+            Optimizer opt = optimizer == OptimizerKind.adam ? new Adam(params, rate) : new SGD(params, rate, 0.9);
+            opt.setSchedule(new CosineAnnealingLR(epochs, rate * 0.01), LrSchedule.Unit.EPOCH);
+
+            List<Map<String, Object>> history = new ArrayList<>();
+            Batch b = new Batch();
+            long trainStart = System.nanoTime();
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                opt.setEpoch(epoch);
+                loader.startEpoch(epoch);
+                net.train();
+                long gcBefore = gcCount();
+                step.resetPeak();
+                double lossSum = 0;
+                long examples = 0;
+                long steadyBytes = 0;
+                long steadySteps = 0;
+                int stepIndex = 0;
+                long start = System.nanoTime();
+                try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
+                    while (true) {
+                        long before = allocated();
+                        step.reset();
+                        if (!loader.next(step, b)) {
+                            break;
+                        }
+                        double loss;
+                        try (GradientTape tape = GradientTape.record(step)) {
+                            Tensor l = Ops.crossEntropy(net.forward(b.x()), b.y());
+                            tape.backward(l);
+                            loss = l.item();
+                        }
+                        opt.step();
+                        opt.zeroGrad();
+                        long bytes = allocated() - before;
+                        if (epoch > 0 || stepIndex >= WARMUP_STEPS) {
+                            steadyBytes += bytes;
+                            steadySteps++;
+                        }
+                        lossSum += loss * b.size();
+                        examples += b.size();
+                        stepIndex++;
+                        if (bar != null) {
+                            bar.step();
+                        }
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long gcs = gcCount() - gcBefore;
+                double accuracy = evaluate(net, testLoader, step, b);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("epoch", epoch + 1);
+                row.put("train_loss", lossSum / examples);
+                row.put("test_accuracy", accuracy);
+                row.put("examples_per_second", examples / seconds);
+                row.put("seconds", seconds);
+                row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : steadyBytes / steadySteps);
+                row.put("steady_steps", steadySteps);
+                row.put("gc_collections", gcs);
+                row.put("arena_peak_bytes", step.peakBytes());
+                row.put("lr", opt.lr());
+                history.add(row);
+                System.out.printf("epoch %d/%d  loss %.4f  test accuracy %.2f%%  %.0f examples/s  heap %d B/step  GCs %d  arena peak %.1f MiB%n",
+                        epoch + 1, epochs, lossSum / examples, 100 * accuracy, examples / seconds,
+                        (long) row.get("heap_bytes_per_step"), gcs, step.peakBytes() / 1048576.0);
+            }
+            double total = (System.nanoTime() - trainStart) / 1e9;
+            System.out.printf("trained in %.1f s; final test accuracy %.2f%%%n", total,
+                    100 * (double) history.get(history.size() - 1).get("test_accuracy"));
+            if (save != null) {
+                net.save(save, Map.of("model", model.name(), "epochs", Integer.toString(epochs), "seed", Long.toString(seed)));
+                System.out.println("weights: " + save.toAbsolutePath());
+            }
+            Files.createDirectories(out);
+            Path png = out.resolve("train-" + model + ".png");
+            Path json = out.resolve("train-" + model + ".json");
+            Reports.trainingPlot(history, model.name(), png);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("model", model.name());
+            summary.put("parameters", net.parameterCount());
+            summary.put("optimizer", optimizer.name());
+            summary.put("lr", rate);
+            summary.put("batch", batch);
+            summary.put("epochs", epochs);
+            summary.put("threads", nThreads);
+            summary.put("seed", seed);
+            summary.put("training_examples", loader.size());
+            summary.put("wall_seconds", total);
+            summary.put("jdk", Runtime.version().toString());
+            summary.put("history", history);
+            Reports.writeJson(summary, json);
+            System.out.println("plot: " + png.toAbsolutePath() + "\nsummary: " + json.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private ProgressBar progressBar(String task, long steps) {
+        if (noProgress) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250).showSpeed().build();
+    }
+
+    /** Accuracy over the test set, in eval mode, recording nothing. */
+    private static double evaluate(Module net, BatchLoader testLoader, TensorArena step, Batch b) {
+        net.eval();
+        long correct = 0;
+        long total = 0;
+        testLoader.startEpoch(0);
+        try (Tape.Guard g = Tape.inferenceMode()) {
+            while (true) {
+                step.reset();
+                if (!testLoader.next(step, b)) {
+                    break;
+                }
+                Tensor predicted = Ops.argmax(net.forward(b.x()), 1, false);
+                Tensor labels = b.y();
+                for (long i = 0, n = labels.numel(); i < n; i++) {
+                    if (predicted.getDoubleFlat(i) == labels.getDoubleFlat(i)) {
+                        correct++;
+                    }
+                }
+                total += labels.numel();
+            }
+        }
+        step.reset();
+        net.train();
+        return (double) correct / total;
+    }
+
+    private static long allocated() {
+        return THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+    }
+
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
+    }
+}
