@@ -16,7 +16,8 @@ import net.jqwik.api.constraints.LongRange;
  * Property tests over random op graphs: DAGs of 3 to 12 ops drawn from the elementwise, binary (broadcasting),
  * reduction and shape ops over 1 to 3 f64 leaves of random broadcast-compatible shapes, checked with
  * GradCheck (reverse-mode Jacobian and forward-mode J v against central differences). Seeds are fixed, so a
- * failure reproduces; its message prints the graph.
+ * failure reproduces; its message prints the graph. (The class name ends in Test so that Surefire's default
+ * includes pick it up; jqwik runs on the JUnit platform beside Jupiter.)
  *
  * <p>Note [Random graph shapes]: every node's shape is a "sub-shape" of one base shape S (rank 0 to 3, sizes
  * 1 to 3): right-aligned with S, each size either S's or 1. Any two sub-shapes broadcast together, and the
@@ -26,7 +27,7 @@ import net.jqwik.api.constraints.LongRange;
  * <p>Ops with a restricted domain get their argument squashed into it (log(1 + x^2), div by 1 + b^2, ...):
  * values stay bounded through a dozen ops and finite differences stay accurate.
  */
-class RandomGraphProperties {
+class RandomOpGraphTest {
 
     /** One node of a graph: which op, on which earlier nodes, with which integer parameter. */
     private record Step(int op, int a, int b, int param) {}
