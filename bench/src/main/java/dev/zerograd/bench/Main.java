@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./zerograd} command line: {@code train}, {@code bench}, {@code info}. */
 @Command(name = "zerograd", mixinStandardHelpOptions = true, version = "zerograd 0.1.0",
         description = "Off-heap, zero-GC automatic differentiation on the JVM.",
-        subcommands = {TrainCommand.class, InfoCommand.class})
+        subcommands = {TrainCommand.class, BenchCommand.class, InfoCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
