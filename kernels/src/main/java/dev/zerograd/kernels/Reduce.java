@@ -6,6 +6,7 @@ import static dev.zerograd.kernels.RowKernels.SQDEV;
 import static dev.zerograd.kernels.RowKernels.SUM;
 
 import dev.zerograd.memory.DType;
+import dev.zerograd.memory.Device;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,20 +49,6 @@ public final class Reduce {
     }
 
     /** {@code out = mean of x over the dims in mask}; an empty reduction gives NaN (0/0). Modifies out. */
-    /** True when out has x's rank with size 1 at the dims in {@code dims} and x's sizes elsewhere. */
-    private static boolean keepdimShape(Tensor x, int dims, Tensor out) {
-        int r = x.rank();
-        if (out.rank() != r || dims >>> r != 0) {
-            return false;
-        }
-        for (int d = 0; d < r; d++) {
-            if (out.size(d) != ((dims & (1 << d)) != 0 ? 1 : x.size(d))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     public static void mean(Tensor x, int dims, Tensor out) {
         run("Reduce.mean", K_MEAN, x, dims, out, 0);
     }
@@ -160,6 +147,23 @@ public final class Reduce {
         }
         checkReducedShape(op, "out", x, dims, out);
         reduceInto(op, kind, x, dims, out, correction);
+    }
+
+    /**
+     * True when both are CPU tensors and out has x's rank with size 1 at the dims in {@code dims} and x's sizes
+     * elsewhere (the calls the small-tensor path may take before the full checks).
+     */
+    private static boolean keepdimShape(Tensor x, int dims, Tensor out) {
+        int r = x.rank();
+        if (x.device() != Device.CPU || out.device() != Device.CPU || out.rank() != r || dims >>> r != 0) {
+            return false;
+        }
+        for (int d = 0; d < r; d++) {
+            if (out.size(d) != ((dims & (1 << d)) != 0 ? 1 : x.size(d))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** out must have x's shape with the masked dims set to 1 (keepdim) or removed. */
