@@ -8,7 +8,10 @@ import dev.zerograd.memory.TensorArena;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** Large tensors take the parallel path; the results must be bit-identical to one thread's. */
+/**
+ * Large tensors take the parallel path; the results must be bit-identical to one thread's for arithmetic and
+ * selections, and within an ulp or two for transcendentals (see the comment in the loop).
+ */
 class ElementwiseParallelTest {
     @AfterAll
     static void restore() {
@@ -53,8 +56,17 @@ class ElementwiseParallelTest {
                     double[] serial = with(1, out, kernels[i]);
                     double[] parallel = with(2, out, kernels[i]);
                     double[] parallel3 = with(3, out, kernels[i]);
-                    assertSame("kernel " + i + " " + dt + " 2 threads", serial, parallel);
-                    assertSame("kernel " + i + " " + dt + " 3 threads", serial, parallel3);
+                    if (i >= 2 && i <= 4) {
+                        // Transcendentals (exp, GELU, tanh): a chunk that runs before C2 has compiled its loop
+                        // takes the Vector API's Java fallback (Math per lane) instead of the SVML intrinsic,
+                        // which may differ by an ulp; bit identity holds only once every thread runs compiled code.
+                        double tol = dt == DType.F32 ? 4e-7 : 1e-15;
+                        EwFixtures.assertClose("kernel " + i + " " + dt + " 2 threads", serial, parallel, tol, tol);
+                        EwFixtures.assertClose("kernel " + i + " " + dt + " 3 threads", serial, parallel3, tol, tol);
+                    } else {
+                        assertSame("kernel " + i + " " + dt + " 2 threads", serial, parallel);
+                        assertSame("kernel " + i + " " + dt + " 3 threads", serial, parallel3);
+                    }
                 }
                 // and the parallel result is right, not just reproducible
                 Parallel.setThreads(2);
