@@ -42,6 +42,13 @@ final class Context {
     // IndexOps / LossOps scratch: index views, one-hot and embedding shapes, label columns.
     final long[] indexShape = new long[Tensor.MAX_RANK];
     final long[] indexStrides = new long[Tensor.MAX_RANK];
+    // ConvOps / PoolOps / NormOps scratch: result shapes, the conv workspace's size, pooling plane views,
+    // per-channel and per-row statistics shapes.
+    final long[] convShape = new long[Tensor.MAX_RANK];
+    final long[] convWorkspaceShape = new long[1];
+    final long[] poolShape = new long[Tensor.MAX_RANK];
+    final long[] poolIndexShape = new long[Tensor.MAX_RANK];
+    final long[] normShape = new long[Tensor.MAX_RANK];
 
     // Reused tapes: GradientTape.record(...) hands these out so that a step allocates no tape object.
     final GradientTape[] tapePool = new GradientTape[4];

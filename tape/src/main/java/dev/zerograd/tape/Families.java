@@ -6,6 +6,7 @@ final class Families {
 
     private static final String[] CLASSES = {
         "ArithOps", "UnaryOps", "ReduceOps", "ShapeOps", "MatMulOps", "IndexOps", "SoftmaxOps", "LossOps", "ViewOps", "JoinOps",
+        "ConvOps", "PoolOps", "NormOps", "DropoutOps",
     };
 
     static void loadAll() {

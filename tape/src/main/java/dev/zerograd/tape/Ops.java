@@ -351,4 +351,57 @@ public final class Ops {
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction) {
         return LossOps.binaryCrossEntropyWithLogits(logits, target, reduction);
     }
+
+    // ==== convolution, pooling, normalization, dropout (ConvOps, PoolOps, NormOps, DropoutOps)
+
+    /**
+     * 2-D convolution (cross-correlation) of x [N, Cin, H, W] with w [Cout, Cin, kH, kW] plus an optional bias
+     * [Cout], with the same stride and zero padding in both dims: [N, Cout, Ho, Wo], Ho = (H + 2 padding - kH) / stride + 1.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int stride, int padding) {
+        return ConvOps.conv2d(x, w, biasOrNull, stride, stride, padding, padding, 1, 1, 1);
+    }
+    /**
+     * The general 2-D convolution: w is [Cout, Cin / groups, kH, kW] (input and output channels split into
+     * {@code groups} independent convolutions), Ho = (H + 2 padH - dilationH (kH - 1) - 1) / strideH + 1.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int strideH, int strideW, int padH, int padW,
+                                int dilationH, int dilationW, int groups) {
+        return ConvOps.conv2d(x, w, biasOrNull, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+    }
+    /** Max over kernel x kernel windows of x [N, C, H, W], moved by stride (no padding, dilation 1). */
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride) { return PoolOps.maxPool2d(x, kernel, kernel, stride, stride, 0, 0, 1, 1); }
+    /** Max pooling with padding (as -infinity, at most half the kernel) and dilation; the gradient goes to the chosen element. */
+    public static Tensor maxPool2d(Tensor x, int kH, int kW, int sH, int sW, int pH, int pW, int dH, int dW) {
+        return PoolOps.maxPool2d(x, kH, kW, sH, sW, pH, pW, dH, dW);
+    }
+    /** Mean over kernel x kernel windows of x [N, C, H, W], moved by stride (no padding). */
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride) { return PoolOps.avgPool2d(x, kernel, kernel, stride, stride, 0, 0, true); }
+    /** Average pooling with zero padding (at most half the kernel), dividing by the whole window or, without countIncludePad, its part inside x. */
+    public static Tensor avgPool2d(Tensor x, int kH, int kW, int sH, int sW, int pH, int pW, boolean countIncludePad) {
+        return PoolOps.avgPool2d(x, kH, kW, sH, sW, pH, pW, countIncludePad);
+    }
+    /** Global average pooling: [N, C, H, W] -> [N, C, 1, 1]. */
+    public static Tensor adaptiveAvgPool2d1x1(Tensor x) { return PoolOps.adaptiveAvgPool1x1(x); }
+    /**
+     * Batch normalization of x [N, C, *] per channel: (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta
+     * [C] or null). Training: batch statistics (biased variance), and the running statistics, when given, are
+     * updated in place (r = (1 - momentum) r + momentum stat, unbiased variance; not recorded). Evaluation: the
+     * running statistics, which must be given, and the op is an affine map of x.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor gammaOrNull, Tensor betaOrNull, Tensor runningMeanOrNull, Tensor runningVarOrNull,
+                                   boolean training, double momentum, double eps) {
+        return NormOps.batchNorm(x, gammaOrNull, betaOrNull, runningMeanOrNull, runningVarOrNull, training, momentum, eps);
+    }
+    /** Layer normalization over the last normalizedDims dims of x; gamma and beta (or null) have those dims' shape. */
+    public static Tensor layerNorm(Tensor x, int normalizedDims, Tensor gammaOrNull, Tensor betaOrNull, double eps) {
+        return NormOps.layerNorm(x, normalizedDims, gammaOrNull, betaOrNull, eps);
+    }
+    /**
+     * Inverted dropout: in training, each element kept with probability 1 - p and scaled by 1 / (1 - p), the mask a
+     * pure function of (seed, stream, position); in evaluation or for p == 0, x itself (no copy, not recorded).
+     */
+    public static Tensor dropout(Tensor x, double p, long seed, int stream, boolean training) {
+        return DropoutOps.dropout(x, p, seed, stream, training);
+    }
 }

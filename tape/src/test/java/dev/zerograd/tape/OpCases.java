@@ -85,6 +85,7 @@ final class OpCases {
         OpCasesCore.register();
         OpCasesReduceViewJoin.register();
         OpCasesIndexSoftmaxLoss.register();
+        OpCasesSpatial.register();
         Composites.register();
     }
 
