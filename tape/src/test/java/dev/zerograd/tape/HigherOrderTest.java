@@ -336,14 +336,23 @@ class HigherOrderTest {
 
     // ---------------------------------------------------------------- fused ops against their composites
 
-    /** f(x), the gradient of sum(f(x) w) and its Hessian-vector product along v, from one persistent tape. */
+    /**
+     * f(x), the gradient of sum(f(x) w) by a plain backward pass, the same gradient in create-graph mode, and
+     * the Hessian-vector product along v from the latter (fused ops may take different paths in the two modes).
+     */
     private double[][] valueGradientHvp(UnaryOperator<Tensor> f, Tensor x, Tensor w, Tensor v) {
         long mark = a.mark();
-        try (GradientTape tape = GradientTape.persistent(a)) {
-            Tensor y = f.apply(x);
-            Tensor g = tape.gradient(Ops.sum(Ops.mul(y, w)), x, true);
-            Tensor hv = tape.gradient(Ops.sum(Ops.mul(g, v)), x, false);
-            return new double[][] {y.toDoubleArray(), g.toDoubleArray(), hv.toDoubleArray()};
+        try {
+            double[] plain;
+            try (GradientTape tape = GradientTape.record(a)) {
+                plain = tape.gradient(Ops.sum(Ops.mul(f.apply(x), w)), x).toDoubleArray();
+            }
+            try (GradientTape tape = GradientTape.persistent(a)) {
+                Tensor y = f.apply(x);
+                Tensor g = tape.gradient(Ops.sum(Ops.mul(y, w)), x, true);
+                Tensor hv = tape.gradient(Ops.sum(Ops.mul(g, v)), x, false);
+                return new double[][] {y.toDoubleArray(), plain, g.toDoubleArray(), hv.toDoubleArray()};
+            }
         } finally {
             a.reset(mark);
         }
@@ -384,8 +393,8 @@ class HigherOrderTest {
             Tensor v = a.randn(DType.F64, x.shape(), 52);
             double[][] fused = valueGradientHvp(p.fused(), x, w, v);
             double[][] composite = valueGradientHvp(p.composite(), x, w, v);
-            String[] what = {"value", "gradient", "Hessian-vector product"};
-            for (int k = 0; k < 3; k++) {
+            String[] what = {"value", "gradient", "gradient in create-graph mode", "Hessian-vector product"};
+            for (int k = 0; k < what.length; k++) {
                 assertEquals(composite[k].length, fused[k].length, p.name() + ": size of the " + what[k]);
                 for (int i = 0; i < fused[k].length; i++) {
                     assertClose(composite[k][i], fused[k][i], 1e-12, p.name() + ": " + what[k] + " [" + i + "]");
