@@ -360,10 +360,20 @@ class HigherOrderTest {
 
     private record Pair(String name, UnaryOperator<Tensor> fused, UnaryOperator<Tensor> composite) {}
 
+    /** Constant per-feature scale and shift for the normalizations (three features). */
+    private Tensor gamma() {
+        return a.fromArray(new double[] {0.5, 1.5, -1.2}, 3);
+    }
+
+    private Tensor beta() {
+        return a.fromArray(new double[] {0.1, -0.3, 0.7}, 3);
+    }
+
     /**
      * The fused ops with hand-written rules (softmax, log-softmax, cross-entropy with smoothing and an ignored
-     * label, var) against the same functions written with primitives: equal values, gradients and
-     * Hessian-vector products, so the fused rules' second derivatives are checked against the primitives'.
+     * label, var, layer and batch normalization) against the same functions written with primitives: equal
+     * values, gradients and Hessian-vector products, so the fused rules' second derivatives are checked
+     * against the primitives'.
      */
     @TestFactory
     Stream<DynamicTest> fusedOpsMatchTheirCompositesToSecondOrder() {
@@ -382,6 +392,14 @@ class HigherOrderTest {
                             a.fromArray(rowMask.clone(), 4))), -1.0 / 3)),
             new Pair("var over dim 1", x -> Ops.var(x, 1, false, 1),
                     x -> Ops.mul(Ops.sum(Ops.square(Ops.sub(x, Ops.mean(x, 1, true))), 1, false), 1.0 / 2)),
+            new Pair("layer_norm over the last dim", x -> Ops.layerNorm(x, 1, gamma(), beta(), 1e-5),
+                    x -> Composites.layerNorm(x, gamma(), beta())),
+            new Pair("batch_norm, training, [N, C] = [4, 3]", x -> Ops.batchNorm(x, gamma(), beta(), null, null, true, 0.1, 1e-5),
+                    x -> {
+                        Tensor centered = Ops.sub(x, Ops.mean(x, 0, true));
+                        Tensor var = Ops.mean(Ops.square(centered), 0, true);
+                        return Ops.add(Ops.mul(Ops.mul(centered, Ops.rsqrt(Ops.add(var, 1e-5))), gamma()), beta());
+                    }),
         };
         return Stream.of(pairs).map(p -> DynamicTest.dynamicTest(p.name(), () -> {
             Tensor x = uniform(50, -2, 2, 4, 3);
