@@ -14,15 +14,25 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Note [Update precision]: an F32 parameter is updated in float arithmetic with the scalar coefficients
  * (computed in double: bias corrections, step size) rounded to float once, the way PyTorch's CPU kernels
- * treat a float tensor with Python scalars; an F64 parameter in double. The loops are plain scalar loops over
- * the segments, which the JIT may vectorize; an update costs a few nanoseconds per element, far below the
- * forward and backward passes it follows.
+ * treat a float tensor with Python scalars; an F64 parameter in double.
+ *
+ * <p>Whole vectors go through {@link VecUpdates}; the scalar loops here, which state each update as PyTorch
+ * does, run the tail, and everything when {@code -Dzerograd.kernels.scalar=true} or
+ * {@link #setScalarReference} selects the reference. Both give the same results for finite inputs (Note
+ * [Branch-free updates] in {@link VecUpdates}); a test compares them.
  */
 final class Updates {
     private Updates() {}
 
     /** Elements per chunk of a parallel update. */
     static final long GRAIN = 1 << 15;
+
+    private static volatile boolean scalarReference = Boolean.getBoolean("zerograd.kernels.scalar");
+
+    /** Routes every update to the scalar reference loops (true) or the vector loops (false). */
+    static void setScalarReference(boolean on) {
+        scalarReference = on;
+    }
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
@@ -84,11 +94,38 @@ final class Updates {
 
         @Override
         public void run(long from, long to) {
-            if (f64) {
-                runF64(from, to);
-            } else {
-                runF32(from, to);
+            long i = from;
+            if (!scalarReference) {
+                i = f64 ? vectorF64(from, to) : vectorF32(from, to);
             }
+            if (f64) {
+                runF64(i, to);
+            } else {
+                runF32(i, to);
+            }
+        }
+
+        private long vectorF32(long from, long to) {
+            long end = VecUpdates.vectorEnd(from, to, VecUpdates.F.length());
+            if (s0 == null) {
+                VecUpdates.sgdF32(p, po, g, go, from, end, (float) lr, (float) weightDecay);
+            } else {
+                VecUpdates.sgdMomentumF32(p, po, g, go, s0, so0, from, end, (float) lr, (float) weightDecay,
+                        first ? 0f : (float) momentum, first ? 1f : (float) (1 - dampening), nesterov ? 1f : 0f,
+                        nesterov ? (float) momentum : 1f);
+            }
+            return end;
+        }
+
+        private long vectorF64(long from, long to) {
+            long end = VecUpdates.vectorEnd(from, to, VecUpdates.D.length());
+            if (s0 == null) {
+                VecUpdates.sgdF64(p, po, g, go, from, end, lr, weightDecay);
+            } else {
+                VecUpdates.sgdMomentumF64(p, po, g, go, s0, so0, from, end, lr, weightDecay, first ? 0 : momentum,
+                        first ? 1 : 1 - dampening, nesterov ? 1 : 0, nesterov ? momentum : 1);
+            }
+            return end;
         }
 
         private void runF32(long from, long to) {
@@ -168,11 +205,52 @@ final class Updates {
 
         @Override
         public void run(long from, long to) {
-            if (f64) {
-                runF64(from, to);
-            } else {
-                runF32(from, to);
+            long i = from;
+            if (!scalarReference) {
+                i = f64 ? vectorF64(from, to) : vectorF32(from, to);
             }
+            if (f64) {
+                runF64(i, to);
+            } else {
+                runF32(i, to);
+            }
+        }
+
+        // The lerp of m as coefficients (Note [Branch-free updates] in VecUpdates).
+        private double cm() {
+            return lerpWeight < 0.5 ? 1 : 0;
+        }
+
+        private double lerpCoefficient() {
+            return lerpWeight < 0.5 ? lerpWeight : -(1 - lerpWeight);
+        }
+
+        private long vectorF32(long from, long to) {
+            long end = VecUpdates.vectorEnd(from, to, VecUpdates.F.length());
+            float cm = (float) cm();
+            if (s2 == null) {
+                VecUpdates.adamF32(p, po, g, go, s0, so0, s1, so1, from, end, (float) decay, (float) weightDecay, cm, 1 - cm,
+                        (float) lerpCoefficient(), (float) beta2, (float) oneMinusBeta2, (float) stepSize, (float) bc2Sqrt,
+                        (float) eps);
+            } else {
+                VecUpdates.adamAmsgradF32(p, po, g, go, s0, so0, s1, so1, s2, so2, from, end, (float) decay, (float) weightDecay, cm,
+                        1 - cm, (float) lerpCoefficient(), (float) beta2, (float) oneMinusBeta2, (float) stepSize, (float) bc2Sqrt,
+                        (float) eps);
+            }
+            return end;
+        }
+
+        private long vectorF64(long from, long to) {
+            long end = VecUpdates.vectorEnd(from, to, VecUpdates.D.length());
+            double cm = cm();
+            if (s2 == null) {
+                VecUpdates.adamF64(p, po, g, go, s0, so0, s1, so1, from, end, decay, weightDecay, cm, 1 - cm, lerpCoefficient(), beta2,
+                        oneMinusBeta2, stepSize, bc2Sqrt, eps);
+            } else {
+                VecUpdates.adamAmsgradF64(p, po, g, go, s0, so0, s1, so1, s2, so2, from, end, decay, weightDecay, cm, 1 - cm,
+                        lerpCoefficient(), beta2, oneMinusBeta2, stepSize, bc2Sqrt, eps);
+            }
+            return end;
         }
 
         // m = lerp(m, g, w) is computed as torch.lerp does: m + w (g - m) for w < 0.5, g - (g - m)(1 - w) otherwise.

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.zerograd.kernels.Copy;
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import dev.zerograd.memory.TensorArena;
@@ -142,6 +143,54 @@ class OptimizerTest {
     void amsgradAndLowBeta1() {
         check(DType.F64, ps -> new Adam(ps, 0.2, 0.3, 0.5, 1e-3, 0, true), adam(0.2, 0.3, 0.5, 1e-3, 0, false, true), 1e-12);
         check(DType.F64, ps -> new AdamW(ps, 0.2, 0.3, 0.5, 1e-3, 0.05, true), adam(0.2, 0.3, 0.5, 1e-3, 0.05, true, true), 1e-12);
+    }
+
+    /**
+     * The vector loops against the scalar reference on a parameter large enough to be split across the
+     * intra-op pool and of a length that leaves a tail: equal to the last bit for finite values.
+     */
+    @Test
+    void vectorLoopsMatchTheScalarReference() {
+        List<Function<List<Tensor>, Optimizer>> makers = List.of(
+                ps -> new SGD(ps, 0.1),
+                ps -> new SGD(ps, 0.1, 0.9, 0.2, 0.01, false),
+                ps -> new SGD(ps, 0.1, 0.9, 0, 0.01, true),
+                ps -> new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0.1, false),
+                ps -> new Adam(ps, 0.01, 0.3, 0.9, 1e-3, 0, true),
+                ps -> new AdamW(ps, 0.01, 0.9, 0.999, 1e-8, 0.05, true));
+        int n = 40_003;
+        try (TensorArena big = TensorArena.ofConfined("big", 16 << 20)) {
+            for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+                Tensor init = big.randn(dtype, new long[] {n}, 1);
+                Tensor[] grads = new Tensor[3];
+                for (int t = 0; t < 3; t++) {
+                    grads[t] = big.randn(dtype, new long[] {n}, 10 + t);
+                }
+                long mark = big.mark();
+                for (Function<List<Tensor>, Optimizer> make : makers) {
+                    Tensor vec = big.empty(dtype, n).requiresGrad();
+                    Tensor ref = big.empty(dtype, n).requiresGrad();
+                    Copy.copy(init, vec);
+                    Copy.copy(init, ref);
+                    Optimizer vOpt = make.apply(List.of(vec));
+                    Optimizer rOpt = make.apply(List.of(ref));
+                    for (Tensor g : grads) {
+                        vec.setGrad(g);
+                        ref.setGrad(g);
+                        vOpt.step();
+                        Updates.setScalarReference(true);
+                        try {
+                            rOpt.step();
+                        } finally {
+                            Updates.setScalarReference(false);
+                        }
+                    }
+                    assertArrayEquals(ref.toDoubleArray(), vec.toDoubleArray(), 0, dtype + " " + vOpt.getClass().getSimpleName());
+                    big.reset(mark);
+                }
+                big.reset();
+            }
+        }
     }
 
     @Test
