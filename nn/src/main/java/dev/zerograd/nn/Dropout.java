@@ -20,8 +20,8 @@ public final class Dropout extends Module {
 
     /** Dropout with probability {@code p}, its masks keyed by {@code seed}. */
     public Dropout(double p, long seed) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("Dropout: probability " + p + " must be in [0, 1]");
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("Dropout: probability " + p + " must be in [0, 1) (1 would drop everything)");
         }
         this.p = p;
         this.seed = seed;

@@ -98,11 +98,12 @@ public final class Models {
 
     /**
      * Bytes a parameter arena needs for {@code elements} parameter elements in {@code tensors} tensors of
-     * {@code dtype}: the parameters, their gradients and up to three optimizer state tensors each (Adam with
-     * AMSGrad), plus alignment padding and 64 KiB of headroom for buffers.
+     * {@code dtype}: the parameters, their gradients and six optimizer state tensors each (Adam with AMSGrad
+     * takes three; two optimizers may be made over a model's life), plus alignment padding and 64 KiB of
+     * headroom for buffers.
      */
     public static long arenaBytes(long elements, int tensors, DType dtype) {
-        long copies = 5;
+        long copies = 8;
         return copies * (elements * dtype.byteSize() + (long) tensors * TensorArena.ALIGNMENT) + (64 << 10);
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerograd.memory.Tensor;
 import dev.zerograd.memory.TensorArena;
+import dev.zerograd.nn.optim.AdamW;
+import dev.zerograd.nn.optim.SGD;
 import dev.zerograd.tape.GradientTape;
 import java.util.Arrays;
 import java.util.List;
@@ -74,6 +76,18 @@ class ModelsTest {
             double u0 = a.namedParameters().get("0.bias").getDouble(0) * 3;
             double u3 = a.namedParameters().get("3.bias").getDouble(0) * Math.sqrt(288);
             assertTrue(Math.abs(u0 - u3) > 1e-4, u0 + " vs " + u3);
+        }
+    }
+
+    @Test
+    void anOwnedArenaHoldsGradientsAndTwoOptimizersState() {
+        try (Sequential cnn = Models.cnn(2)) {
+            for (Tensor p : cnn.parameters()) {
+                p.setGrad(cnn.ownedArena().zerosLike(p));
+            }
+            new AdamW(cnn.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0.01, true).step();
+            new SGD(cnn.parameters(), 0.1, 0.9, 0, 0, true).step();
+            assertTrue(cnn.ownedArena().bytesInUse() <= cnn.ownedArena().capacity());
         }
     }
 

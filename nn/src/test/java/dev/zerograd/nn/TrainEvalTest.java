@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerograd.memory.DType;
@@ -70,6 +71,7 @@ class TrainEvalTest {
         assertArrayEquals(second, run(replay, x).toFloatArray());
         assertFalse(Arrays.equals(first, run(new Dropout(0.25, 100), x).toFloatArray()), "another seed, another mask");
         assertSame(x, new Dropout(0.0, 1).forward(x));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0, 1));
     }
 
     @Test
