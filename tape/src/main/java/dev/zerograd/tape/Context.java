@@ -49,6 +49,7 @@ final class Context {
     final long[] poolShape = new long[Tensor.MAX_RANK];
     final long[] poolIndexShape = new long[Tensor.MAX_RANK];
     final long[] normShape = new long[Tensor.MAX_RANK];
+    final Tensor[] normPair = new Tensor[2];                 // NormOps: centered x and invstd of one rule
 
     // Reused tapes: GradientTape.record(...) hands these out so that a step allocates no tape object.
     final GradientTape[] tapePool = new GradientTape[4];

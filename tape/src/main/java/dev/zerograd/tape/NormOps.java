@@ -25,8 +25,9 @@ import dev.zerograd.memory.Tensor;
  * tangents on g, x or gamma), the same formulas run as ops, with mean and invstd recomputed from x by ops so
  * that their dependence on x is on the tape; derivatives of every order then come from the primitives' rules.
  * Both paths compute the same values; GradCheck's first-order check exercises the fused one and its
- * second-order check the composite one. The JVP writes the differential of the forward formula with ops on
- * the saved statistics.
+ * second-order check the composite one. The JVP writes the differential of the forward formula with ops, on
+ * the saved statistics, or on statistics recomputed by ops when the JVP itself is recorded for differentiation
+ * (reverse-over-forward).
  *
  * <p>Batch norm in evaluation mode normalizes with the running statistics, constants to autodiff: it is the
  * per-channel affine map {@code x * (gamma invstd) + ...}, whose x-gradient is {@code g * gamma * invstd}.
@@ -60,17 +61,9 @@ final class NormOps {
                 return;
             }
             int mask = channelStats(x);
-            Tensor xc = null;
-            Tensor invstd;
-            if (training) {
-                xc = Ops.sub(x, ReduceOps.mean(x, mask, true));
-                invstd = invstd(ReduceOps.mean(Ops.square(xc), mask, true), n.scalar(0));
-            } else {
-                if (wantGamma) {
-                    xc = Ops.sub(x, channelView(n.saved(0), x));
-                }
-                invstd = channelView(n.saved(1), x);
-            }
+            Tensor[] stats = statistics(n, x, mask, true, training, wantGamma);
+            Tensor xc = stats[0];
+            Tensor invstd = stats[1];
             if (wantBeta) {
                 grads.add(bi, ReduceOps.sum(g, mask, false));
             }
@@ -97,8 +90,9 @@ final class NormOps {
             Tensor tbeta = bi < 0 ? null : n.tangent(bi);
             boolean training = n.attr(1) != 0;
             int mask = channelStats(x);
-            Tensor invstd = channelView(n.saved(1), x);
-            Tensor xhat = (training && tx != null) || tgamma != null ? Ops.mul(Ops.sub(x, channelView(n.saved(0), x)), invstd) : null;
+            Tensor[] stats = statistics(n, x, mask, true, training && Context.get().tracks(x), (training && tx != null) || tgamma != null);
+            Tensor invstd = stats[1];
+            Tensor xhat = stats[0] == null ? null : Ops.mul(stats[0], invstd);
             Tensor t = null;
             if (tx != null) {
                 Tensor txhat = training ? normalizedGradient(tx, xhat, invstd, mask) : Ops.mul(tx, invstd);
@@ -135,10 +129,9 @@ final class NormOps {
                 return;
             }
             int mask = rowStats(x, normDims);
-            Tensor mean = ReduceOps.mean(x, mask, true);
-            Tensor xc = Ops.sub(x, mean);
-            Tensor invstd = invstd(ReduceOps.mean(Ops.square(xc), mask, true), n.scalar(0));
-            Tensor xhat = Ops.mul(xc, invstd);
+            Tensor[] stats = statistics(n, x, mask, false, true, true);
+            Tensor invstd = stats[1];
+            Tensor xhat = Ops.mul(stats[0], invstd);
             if (wantBeta) {
                 grads.addReduced(bi, g);
             }
@@ -157,8 +150,9 @@ final class NormOps {
             Tensor tgamma = gi < 0 ? null : n.tangent(gi);
             Tensor tbeta = bi < 0 ? null : n.tangent(bi);
             int mask = rowStats(x, n.iattr(1));
-            Tensor invstd = n.saved(1);
-            Tensor xhat = tx != null || tgamma != null ? Ops.mul(Ops.sub(x, n.saved(0)), invstd) : null;
+            Tensor[] stats = statistics(n, x, mask, false, Context.get().tracks(x), tx != null || tgamma != null);
+            Tensor invstd = stats[1];
+            Tensor xhat = stats[0] == null ? null : Ops.mul(stats[0], invstd);
             Tensor t = null;
             if (tx != null) {
                 Tensor txhat = normalizedGradient(tx, xhat, invstd, mask);
@@ -183,8 +177,23 @@ final class NormOps {
         return Ops.mul(projected, invstd);
     }
 
-    private static Tensor invstd(Tensor var, double eps) {
-        return Ops.rsqrt(Ops.add(var, eps));
+    /**
+     * x - mean (when {@code centered}, else null) and invstd, both broadcasting against x, in a scratch pair
+     * (read it at once). With {@code recompute} they are computed from x by ops, so that a rule whose own ops
+     * are differentiated (create-graph, reverse-over-forward) sees their dependence on x; otherwise they come
+     * from the statistics saved at forward, constants (Note [Normalization backward]).
+     */
+    private static Tensor[] statistics(Node n, Tensor x, int mask, boolean batch, boolean recompute, boolean centered) {
+        Tensor[] pair = Context.get().normPair;
+        if (recompute) {
+            Tensor xc = Ops.sub(x, ReduceOps.mean(x, mask, true));
+            pair[1] = Ops.rsqrt(Ops.add(ReduceOps.mean(Ops.square(xc), mask, true), n.scalar(0)));
+            pair[0] = xc;
+            return pair;
+        }
+        pair[1] = batch ? channelView(n.saved(1), x) : n.saved(1);
+        pair[0] = centered ? Ops.sub(x, batch ? channelView(n.saved(0), x) : n.saved(0)) : null;
+        return pair;
     }
 
     /** True when the backward pass itself must be recorded or carry tangents. */

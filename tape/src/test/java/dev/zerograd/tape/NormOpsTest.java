@@ -202,6 +202,31 @@ class NormOpsTest {
         compareBackwardPaths(in -> Ops.layerNorm(in[0], 2, in[1], in[2], EPS), layer, rand(47, -1, 1, 2, 3, 4));
     }
 
+    @Test
+    void backwardFromABroadcastGradient() {
+        // sum's gradient reaches the norm as a stride-0 view of one element; it must give what a dense one gives
+        Tensor x = rand(48, -2, 2, 3, 2, 4).requiresGrad();
+        Tensor gamma = rand(49, 0.5, 1.5, 2).requiresGrad();
+        Tensor lnGamma = rand(50, 0.5, 1.5, 4).requiresGrad();
+        GradCheck.Fn[] fns = {
+            in -> Ops.batchNorm(in[0], in[1], null, null, null, true, 0.1, EPS),
+            in -> Ops.layerNorm(in[0], 1, in[2], null, EPS),
+        };
+        Tensor[] inputs = {x, gamma, lnGamma};
+        for (GradCheck.Fn f : fns) {
+            Tensor[] dense = new Tensor[3];
+            Tensor[] broadcast = new Tensor[3];
+            try (TensorArena step = TensorArena.ofConfined("step", 1 << 20); GradientTape tape = GradientTape.persistent(step)) {
+                Tensor y = f.apply(inputs);
+                tape.gradient(y, step.ones(DType.F64, y.shape()), inputs, dense, false);
+                tape.gradient(Ops.sum(y), null, inputs, broadcast, false);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(dense[i].toDoubleArray(), broadcast[i].toDoubleArray(), 1e-12, "gradient " + i);
+                }
+            }
+        }
+    }
+
     private static void compareBackwardPaths(GradCheck.Fn f, Tensor[] inputs, Tensor seed) {
         double[][][] grads = new double[2][inputs.length][];
         for (int mode = 0; mode < 2; mode++) {
