@@ -41,6 +41,7 @@ class LinearTest {
     }
 
     @Test
+    @SuppressWarnings("try") // a guard or tape in force for the body, which need not name it
     void forwardIsXTimesWTransposedPlusB() {
         Linear fc = new Linear(Parameters.of(params, DType.F64, 7), 3, 2);
         Tensor x = params.fromArray(new double[] {1, 2, 3, -1, 0.5, 4}, 2, 3);
@@ -61,6 +62,7 @@ class LinearTest {
     }
 
     @Test
+    @SuppressWarnings("try") // a guard or tape in force for the body, which need not name it
     void batchedInputKeepsLeadingDims() {
         Linear fc = new Linear(Parameters.of(params, 3), 4, 5);
         Tensor x = params.randn(new long[] {2, 3, 4}, 9);

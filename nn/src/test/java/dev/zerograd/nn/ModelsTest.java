@@ -49,6 +49,7 @@ class ModelsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // a guard or tape in force for the body, which need not name it
     void bothModelsGiveTenLogitsPerImage() {
         try (Sequential mlp = Models.mlp(1);
              Sequential cnn = Models.cnn(1);

@@ -26,6 +26,7 @@ class TrainEvalTest {
         params.close();
     }
 
+    @SuppressWarnings("try") // a guard or tape in force for the body, which need not name it
     private Tensor run(Module m, Tensor x) {
         try (GradientTape tape = GradientTape.record(step)) {
             return m.forward(x);

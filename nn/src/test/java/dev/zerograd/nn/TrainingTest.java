@@ -37,6 +37,7 @@ class TrainingTest {
     }
 
     /** Fraction of rows whose arg-max logit is the label, in evaluation mode without recording. */
+    @SuppressWarnings("try") // a guard or tape in force for the body, which need not name it
     static double accuracy(Module model, TensorArena step, Tensor x, Tensor y) {
         step.reset();
         model.eval();

@@ -158,7 +158,7 @@ class OptimizerTest {
                 ps -> new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0.1, false),
                 ps -> new Adam(ps, 0.01, 0.3, 0.9, 1e-3, 0, true),
                 ps -> new AdamW(ps, 0.01, 0.9, 0.999, 1e-8, 0.05, true));
-        int n = 40_003;
+        int n = 33_003;
         try (TensorArena big = TensorArena.ofConfined("big", 16 << 20)) {
             for (DType dtype : new DType[] {DType.F32, DType.F64}) {
                 Tensor init = big.randn(dtype, new long[] {n}, 1);
