@@ -123,7 +123,7 @@ public final class Norm {
         String op = "Norm.batchNormBackward";
         DType dt = batchInput(op, "x", x);
         long c = x.size(1);
-        like(op, "gy", gy, "x", x, dt);
+        likeInput(op, "gy", gy, "x", x, dt);
         perChannel(op, "gamma", gammaOrNull, c, dt, false);
         perChannel(op, "saveMean", required(op, "saveMean", saveMean), c, dt, false);
         perChannel(op, "saveInvstd", required(op, "saveInvstd", saveInvstd), c, dt, false);
@@ -213,7 +213,7 @@ public final class Norm {
         DType dt = TensorChecks.floating(op, "x", x);
         long d = normalized(op, x, normDims);
         int lead = x.rank() - normDims;
-        like(op, "gy", gy, "x", x, dt);
+        likeInput(op, "gy", gy, "x", x, dt);
         affine(op, "gamma", gammaOrNull, x, normDims, dt, false);
         long rows = stats(op, "saveMean", saveMean, x, lead, dt);
         stats(op, "saveInvstd", saveInvstd, x, lead, dt);
@@ -298,15 +298,20 @@ public final class Norm {
         }
     }
 
-    /** An operand with x's shape and dtype (y, gy, dx); outputs are checked writable by the same call. */
+    /** An output with x's shape and dtype (y, dx), checked writable. */
     private static void like(String op, String name, Tensor t, String refName, Tensor ref, DType dt) {
+        likeInput(op, name, t, refName, ref, dt);
+        TensorChecks.writable(op, name, t);
+    }
+
+    /** An input with x's shape and dtype (gy); any strides, broadcast (stride-0) views included. */
+    private static void likeInput(String op, String name, Tensor t, String refName, Tensor ref, DType dt) {
         if (t == null) {
             throw new IllegalArgumentException(op + ": " + name + " is null; expected a tensor shaped like " + refName + " "
                     + ref.describe());
         }
         TensorChecks.dtype(op, name, t, dt);
         TensorChecks.sameShape(op, name, t, refName, ref);
-        TensorChecks.writable(op, name, t);
     }
 
     private static void checkEps(String op, double eps) {
