@@ -80,8 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (logs and CI)")
     boolean noProgress;
 
-    /** Steps at the start of the first epoch whose allocations count as warm-up (JIT compilation). */
-    private static final int WARMUP_STEPS = 200;
+    @Option(names = "--warmup", description = "forward+backward passes without parameter updates before training, "
+            + "so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
+    int warmup = 300;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -117,6 +118,7 @@ final class TrainCommand implements Callable<Integer> {
 
             List<Map<String, Object>> history = new ArrayList<>();
             Batch b = new Batch();
+            warmUp(net, loader, step, b);
             long trainStart = System.nanoTime();
             for (int epoch = 0; epoch < epochs; epoch++) {
                 opt.setEpoch(epoch);
@@ -128,7 +130,6 @@ final class TrainCommand implements Callable<Integer> {
                 long examples = 0;
                 long steadyBytes = 0;
                 long steadySteps = 0;
-                int stepIndex = 0;
                 long start = System.nanoTime();
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
                     while (true) {
@@ -145,14 +146,10 @@ final class TrainCommand implements Callable<Integer> {
                         }
                         opt.step();
                         opt.zeroGrad();
-                        long bytes = allocated() - before;
-                        if (epoch > 0 || stepIndex >= WARMUP_STEPS) {
-                            steadyBytes += bytes;
-                            steadySteps++;
-                        }
+                        steadyBytes += allocated() - before;
+                        steadySteps++;
                         lossSum += loss * b.size();
                         examples += b.size();
-                        stepIndex++;
                         if (bar != null) {
                             bar.step();
                         }
@@ -205,6 +202,33 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("plot: " + png.toAbsolutePath() + "\nsummary: " + json.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * Runs forward and backward passes on the first batches without touching the parameters (gradients are
+     * zeroed, the optimizer is not stepped), so that the JIT has compiled every kernel of the step before
+     * the first epoch is measured. The model and its training are exactly as without it.
+     */
+    private void warmUp(Module net, BatchLoader loader, TensorArena step, Batch b) {
+        if (warmup <= 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        loader.startEpoch(0);
+        for (int i = 0; i < warmup; i++) {
+            step.reset();
+            if (!loader.next(step, b)) {
+                loader.startEpoch(0);
+                continue;
+            }
+            try (GradientTape tape = GradientTape.record(step)) {
+                tape.backward(Ops.crossEntropy(net.forward(b.x()), b.y()));
+            }
+            net.zeroGrad();
+        }
+        step.reset();
+        System.out.printf("warm-up: %d forward+backward passes without updates in %.1f s (JIT compilation)%n",
+                warmup, (System.nanoTime() - start) / 1e9);
     }
 
     private ProgressBar progressBar(String task, long steps) {
