@@ -39,6 +39,7 @@ final class Reports {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         XYSeries l = chart.addSeries("training loss", epochs, loss);
         l.setYAxisGroup(0);
         XYSeries a = chart.addSeries("test accuracy (%)", epochs, acc);
