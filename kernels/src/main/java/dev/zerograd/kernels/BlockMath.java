@@ -39,6 +39,26 @@ final class BlockMath {
      */
     static boolean simd = !Boolean.getBoolean("zerograd.kernels.scalar");
 
+    /**
+     * Note [Small calls stay scalar]: a kernel call over fewer than {@value #VECTOR_MIN} elements runs the
+     * scalar loops. Vector code that C2 has not intrinsified (before compilation, or in a compilation whose
+     * profile came from other shapes and dtypes) boxes vectors on the heap; for small tensors the vector
+     * loops save little time, so they are not worth that risk to the zero-allocation contract.
+     */
+    static final long VECTOR_MIN = 16_384;
+
+    /** True when the call in progress on this thread uses the vector loops. */
+    static boolean vectorOn() {
+        return simd && WalkScratch.get().vector;
+    }
+
+    /** Records at a kernel's entry whether a call over {@code elements} elements uses the vector loops. */
+    static WalkScratch enter(long elements) {
+        WalkScratch w = WalkScratch.get();
+        w.vector = elements >= VECTOR_MIN;
+        return w;
+    }
+
     // Reductions. Identities: 0, except MAX -inf and MIN +inf.
     /** {@code sum a}. */
     static final int SUM = 0;
@@ -88,7 +108,7 @@ final class BlockMath {
 
     /** Reduction {@code op} over {@code a[0..n)} (and {@code b} for DOT), with parameter c. */
     static double reduce(int op, double[] a, double[] b, int n, double c) {
-        if (!simd) {
+        if (!vectorOn()) {
             return reduceS(op, a, b, 0, n, c, identity(op));
         }
         return switch (op) {
@@ -103,7 +123,7 @@ final class BlockMath {
 
     /** {@code o[i] = f(a[i], b[i])} for map {@code mode}; returns the sum of the outputs for EXP_SHIFT, else 0. */
     static double map(int mode, double[] a, double[] b, double[] o, int n, double c, double c2) {
-        if (!simd) {
+        if (!vectorOn()) {
             return mapS(mode, a, b, o, 0, n, c, c2);
         }
         switch (mode) {

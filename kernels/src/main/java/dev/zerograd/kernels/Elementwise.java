@@ -21,8 +21,9 @@ import java.util.Objects;
  * each tensor ({@link Tensor#describe()}) and what was expected; a stale handle throws
  * {@link IllegalStateException}.
  *
- * <p>Small contiguous calls take a scalar fast path ({@link SmallKernels}, Note [Small tensors]); the
- * vector kernels' results do not depend on strides, thread count or where a row is split (Note [One formula
+ * <p>Small contiguous calls take a scalar fast path ({@link SmallKernels}, Note [Small tensors]), and
+ * other calls below {@link BlockMath#VECTOR_MIN} elements run the scalar reference loop (Note [Small calls
+ * stay scalar] in {@link BlockMath}); the vector kernels' results do not depend on strides, thread count or where a row is split (Note [One formula
  * per element] in {@link EwTask}). {@code -Dzerograd.kernels.scalar=true} or {@link #setScalarReference} switches
  * every kernel here to {@link ElementwiseRef}, a plain double-precision loop over the same formulas
  * ({@link Formulas}), for debugging and for the tests that compare the two.
@@ -58,7 +59,7 @@ public final class Elementwise {
         }
         EwTask t = EwTask.current();
         t.unary(op, x, alpha, out);
-        if (scalarReference) {
+        if (scalarReference || out.numel() < BlockMath.VECTOR_MIN) {
             t.g.clear();
             ElementwiseRef.unary(op, x, alpha, out);
         } else {
@@ -83,7 +84,7 @@ public final class Elementwise {
         }
         EwTask t = EwTask.current();
         t.binary(op, a, b, out);
-        if (scalarReference) {
+        if (scalarReference || out.numel() < BlockMath.VECTOR_MIN) {
             t.g.clear();
             ElementwiseRef.binary(op, a, b, out);
         } else {
@@ -104,7 +105,7 @@ public final class Elementwise {
         Objects.requireNonNull(out, "Elementwise.where: out is null");
         EwTask t = EwTask.current();
         t.where(cond, a, b, out);
-        if (scalarReference) {
+        if (scalarReference || out.numel() < BlockMath.VECTOR_MIN) {
             t.g.clear();
             ElementwiseRef.where(cond, a, b, out);
         } else {
@@ -171,7 +172,7 @@ public final class Elementwise {
         }
         EwTask t = EwTask.current();
         t.fused(kernel, op, p, q, a, b, out);
-        if (scalarReference) {
+        if (scalarReference || out.numel() < BlockMath.VECTOR_MIN) {
             t.g.clear();
             ElementwiseRef.fused(op, p, q, a, b, out);
         } else {

@@ -217,7 +217,7 @@ public final class Index {
         int esz = RowKernels.bytes(f32);
         MemorySegment os = out.segment(), ss = src.segment();
         long ob = out.byteOffset(), sb = src.byteOffset();
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(src.numel());
         DimWalker walk = w.outer.reset(2);
         for (int k = 0; k < out.rank(); k++) {
             if (k != d) {

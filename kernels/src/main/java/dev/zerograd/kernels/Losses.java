@@ -54,7 +54,7 @@ public final class Losses {
         long n = logits.size(0), c = logits.size(1);
         MemorySegment ls = logProbsOut.segment();
         long lb = logProbsOut.byteOffset();
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(logits.numel());
         double total = 0;
         for (long i = 0; i < n; i++) {
             long y = label(labels, i);
@@ -96,7 +96,7 @@ public final class Losses {
         MemorySegment ls = logProbs.segment(), os = gradLogitsOut.segment();
         long lb = logProbs.byteOffset(), ob = gradLogitsOut.byteOffset();
         long ls0 = logProbs.stride(0), ls1 = logProbs.stride(1);
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(logProbs.numel());
         for (long i = 0; i < n; i++) {
             long y = label(labels, i);
             long orow = ob + i * c * esz;

@@ -220,7 +220,7 @@ public final class Reduce {
             throw new IllegalArgumentException(op + ": cannot reduce x " + x.describe() + " over empty dims (mask 0x"
                     + Integer.toHexString(mask) + "): max and min have no identity");
         }
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(x.numel());
         // Kept dims: operands x and out (out is contiguous over the kept dims in order).
         long[] outStride = w.strides;
         long st = 1;
@@ -340,7 +340,7 @@ public final class Reduce {
         }
         boolean f32 = x.dtype() == DType.F32;
         int esz = RowKernels.bytes(f32);
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(x.numel());
         DimWalker red = reducedWalk(w, x, (1 << x.rank()) - 1);
         long rn = red.innerSize(), rs = red.innerStride(0);
         red.dropInner();
@@ -373,7 +373,7 @@ public final class Reduce {
         MemorySegment is = idx == null ? null : idx.segment();
         long xb = x.byteOffset(), ob = out.byteOffset(), ib = idx == null ? 0 : idx.byteOffset();
         long step = x.stride(d) * esz;
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(x.numel());
         long[] outStride = w.strides;
         long st = 1;
         for (int k = x.rank() - 1; k >= 0; k--) {

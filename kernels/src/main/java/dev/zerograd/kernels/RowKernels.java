@@ -47,7 +47,7 @@ final class RowKernels {
         if (stride == 1 && !f32) {
             MemorySegment.copy(s, JAVA_DOUBLE_UNALIGNED, off, dst, 0, n);
         } else if (stride == 1) {
-            int i = BlockMath.simd ? BlockMath.widenV(s, off, dst, n) : 0;
+            int i = BlockMath.vectorOn() ? BlockMath.widenV(s, off, dst, n) : 0;
             for (; i < n; i++) {
                 dst[i] = s.get(JAVA_FLOAT_UNALIGNED, off + 4L * i);
             }
@@ -64,7 +64,7 @@ final class RowKernels {
         if (stride == 1 && !f32) {
             MemorySegment.copy(src, 0, s, JAVA_DOUBLE_UNALIGNED, off, n);
         } else if (stride == 1) {
-            int i = BlockMath.simd ? BlockMath.narrowV(src, n, s, off) : 0;
+            int i = BlockMath.vectorOn() ? BlockMath.narrowV(src, n, s, off) : 0;
             for (; i < n; i++) {
                 s.set(JAVA_FLOAT_UNALIGNED, off + 4L * i, (float) src[i]);
             }

@@ -64,7 +64,7 @@ public final class Softmax {
         long xstr = d < 0 ? 0 : x.stride(d), ostr = d < 0 ? 0 : out.stride(d);
         MemorySegment xs = x.segment(), os = out.segment();
         long xb = x.byteOffset(), ob = out.byteOffset();
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(x.numel());
         DimWalker rows = w.outer.reset(2);
         for (int k = 0; k < x.rank(); k++) {
             if (k != d) {
@@ -102,7 +102,7 @@ public final class Softmax {
         long gstr = d < 0 ? 0 : g.stride(d), ystr = d < 0 ? 0 : y.stride(d), ostr = d < 0 ? 0 : out.stride(d);
         MemorySegment gs = g.segment(), ys = y.segment(), os = out.segment();
         long gb = g.byteOffset(), yb = y.byteOffset(), ob = out.byteOffset();
-        WalkScratch w = WalkScratch.get();
+        WalkScratch w = BlockMath.enter(g.numel());
         DimWalker rows = w.outer.reset(3);
         for (int k = 0; k < g.rank(); k++) {
             if (k != d) {

@@ -63,6 +63,9 @@ final class SpatialRows {
      */
     static boolean simd = !Boolean.getBoolean("zerograd.kernels.scalar");
 
+    /** Rows shorter than this run the scalar loops (Note [Small calls stay scalar] in {@link BlockMath}). */
+    static final long VECTOR_MIN_ROW = 256;
+
     static int bytes(boolean f32) {
         return f32 ? 4 : 8;
     }
@@ -102,7 +105,7 @@ final class SpatialRows {
 
     /** Elements of a run that the vector loop covers: a multiple of {@link #L}, 0 unless the strides allow. */
     private static long vectorPart(long n, boolean unit) {
-        return simd && unit ? n - n % L : 0;
+        return simd && unit && n >= VECTOR_MIN_ROW ? n - n % L : 0;
     }
 
     /** A stride the vector loops accept for a row read as a whole vector per step: 1, or 0 for a constant row. */

@@ -23,6 +23,11 @@ final class WalkScratch {
     final double[] b = new double[BLOCK];
     final double[] o = new double[BLOCK];
     final int[] order = new int[Tensor.MAX_RANK];
+    /**
+     * Whether the call in progress on this thread may use the vector loops of {@link BlockMath}: set at each
+     * kernel's entry from the tensor's size (Note [Small calls stay scalar] in {@link BlockMath}).
+     */
+    boolean vector = true;
     final long[] strides = new long[Tensor.MAX_RANK];
 
     private WalkScratch() {}
