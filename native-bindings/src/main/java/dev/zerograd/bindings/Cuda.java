@@ -172,7 +172,7 @@ public final class Cuda {
         }
     }
 
-    /** {@code cudaGetErrorName(status)}, e.g. {@code "cudaErrorNoDevice"}; a placeholder without the runtime. */
+    /** {@code cudaGetErrorName(status)}, e.g. {@code "cudaErrorNoDevice"}; "cudaError N" when the runtime is not loaded. */
     public static String errorName(int status) {
         return isInstalled() ? cString(CudaRuntime.cudaGetErrorName(status)) : "cudaError " + status;
     }

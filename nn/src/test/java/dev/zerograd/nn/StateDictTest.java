@@ -39,7 +39,7 @@ class StateDictTest {
 
         @Override
         public Tensor forward(Tensor x) {
-            throw new UnsupportedOperationException();
+            throw new IllegalStateException("this test module is only used for its state dict");
         }
     }
 
