@@ -113,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
                     net.parameterCount(), loader.size(), test.size(), data);
 
             List<Tensor> params = net.parameters();
-            Optimizer opt = optimizer == OptimizerKind.adam ? new Adam(params, rate) : new SGD(params, rate, 0.9);
+            Optimizer opt = optimizer(params, rate);
             opt.setSchedule(new CosineAnnealingLR(epochs, rate * 0.01), LrSchedule.Unit.EPOCH);
 
             List<Map<String, Object>> history = new ArrayList<>();
@@ -204,16 +204,39 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Optimizer optimizer(List<Tensor> params, double rate) {
+        return optimizer == OptimizerKind.adam ? new Adam(params, rate) : new SGD(params, rate, 0.9);
+    }
+
     /**
      * Runs forward and backward passes on the first batches without touching the parameters (gradients are
-     * zeroed, the optimizer is not stepped), so that the JIT has compiled every kernel of the step before
-     * the first epoch is measured. The model and its training are exactly as without it.
+     * zeroed, the optimizer is not stepped), and the optimizer's update on throwaway copies of the parameters,
+     * so that the JIT has compiled every kernel of the step before the first epoch is measured. The model and
+     * its training are exactly as without it.
      */
     private void warmUp(Module net, BatchLoader loader, TensorArena step, Batch b) {
         if (warmup <= 0) {
             return;
         }
         long start = System.nanoTime();
+        List<Tensor> params = net.parameters();
+        long bytes = 0;
+        for (Tensor p : params) {
+            bytes += 4 * (p.byteSize() + TensorArena.ALIGNMENT);
+        }
+        try (TensorArena scratch = TensorArena.ofConfined("warm-up", bytes + (1 << 20))) {
+            List<Tensor> copies = new ArrayList<>();
+            for (Tensor p : params) {
+                Tensor c = scratch.zerosLike(p).requiresGrad();
+                c.setGrad(scratch.zerosLike(p));
+                copies.add(c);
+            }
+            Optimizer o = optimizer(copies, 1e-3);
+            for (int i = 0; i < warmup; i++) {
+                o.step();
+                o.zeroGrad();
+            }
+        }
         loader.startEpoch(0);
         for (int i = 0; i < warmup; i++) {
             step.reset();
