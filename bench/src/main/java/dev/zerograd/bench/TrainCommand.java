@@ -80,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (logs and CI)")
     boolean noProgress;
 
+    @Option(names = "--alloc-trace", description = "print the first N steps of each epoch that allocated on the heap")
+    int allocTrace;
+
     @Option(names = "--warmup", description = "forward+backward passes without parameter updates before training, "
             + "so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
     int warmup = 300;
@@ -130,6 +133,7 @@ final class TrainCommand implements Callable<Integer> {
                 long examples = 0;
                 long steadyBytes = 0;
                 long steadySteps = 0;
+                int traced = 0;
                 long start = System.nanoTime();
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
                     while (true) {
@@ -146,7 +150,12 @@ final class TrainCommand implements Callable<Integer> {
                         }
                         opt.step();
                         opt.zeroGrad();
-                        steadyBytes += allocated() - before;
+                        long bytes = allocated() - before;
+                        steadyBytes += bytes;
+                        if (bytes != 0 && traced < allocTrace) {
+                            traced++;
+                            System.out.printf("  step %d of epoch %d allocated %d bytes%n", steadySteps, epoch + 1, bytes);
+                        }
                         steadySteps++;
                         lossSum += loss * b.size();
                         examples += b.size();

@@ -1,13 +1,7 @@
 package dev.zerograd.bench.jmh;
 
-import dev.zerograd.memory.DType;
-import dev.zerograd.memory.Tensor;
-import dev.zerograd.memory.TensorArena;
 import dev.zerograd.nn.Models;
 import dev.zerograd.nn.Sequential;
-import dev.zerograd.nn.optim.SGD;
-import dev.zerograd.tape.GradientTape;
-import dev.zerograd.tape.Ops;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,54 +13,35 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/**
- * One training step of the default Fashion-MNIST CNN (see Models.cnn) on a batch of 64: forward,
- * cross-entropy, backward and an SGD update, with fixed random inputs and labels.
- */
+/** One SGD training step of the default Fashion-MNIST CNN ({@link Models#cnn}) on a batch of 64. */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-public class CnnStepBench {
+public class CnnStepBench extends StepBenchState {
     public static final int BATCH = 64;
 
-    private Sequential model;
-    private SGD sgd;
-    private TensorArena data;
-    private TensorArena step;
-    private Tensor x;
-    private Tensor y;
+    @Override
+    Sequential model() {
+        return Models.cnn(1);
+    }
+
+    @Override
+    long[] inputShape() {
+        return new long[] {BATCH, 1, 28, 28};
+    }
 
     @Setup(Level.Trial)
     public void setup() {
-        model = Models.cnn(1);
-        sgd = new SGD(model.parameters(), 0.01);
-        data = TensorArena.ofConfined("data", 8 << 20);
-        step = TensorArena.ofConfined("step", 64L << 20);
-        x = data.randn(DType.F32, new long[] {BATCH, 1, 28, 28}, 2);
-        y = data.empty(DType.I64, BATCH);
-        for (int i = 0; i < BATCH; i++) {
-            y.setDoubleFlat(i, i % 10);
-        }
+        open();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        step.close();
-        data.close();
-        model.close();
+        close();
     }
 
     @Benchmark
     public double trainStep() {
-        step.reset();
-        double loss;
-        try (GradientTape tape = GradientTape.record(step)) {
-            Tensor l = Ops.crossEntropy(model.forward(x), y);
-            tape.backward(l);
-            loss = l.item();
-        }
-        sgd.step();
-        sgd.zeroGrad();
-        return loss;
+        return runStep();
     }
 }
