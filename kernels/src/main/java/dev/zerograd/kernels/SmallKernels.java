@@ -1,8 +1,5 @@
 package dev.zerograd.kernels;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -73,17 +70,7 @@ final class SmallKernels {
         return (dt == DType.F32 || dt == DType.F64) && out.isContiguous() && out.numel() <= MAX;
     }
 
-    private static double ld(MemorySegment s, long off, boolean f32) {
-        return f32 ? s.get(JAVA_FLOAT_UNALIGNED, off) : s.get(JAVA_DOUBLE_UNALIGNED, off);
-    }
 
-    private static void st(MemorySegment s, long off, boolean f32, double v) {
-        if (f32) {
-            s.set(JAVA_FLOAT_UNALIGNED, off, (float) v);
-        } else {
-            s.set(JAVA_DOUBLE_UNALIGNED, off, v);
-        }
-    }
 
     /** out = op(x; alpha) when the call fits the fast path; returns false (having done nothing) otherwise. */
     static boolean unary(UnaryOp op, Tensor x, double alpha, Tensor out) {
@@ -107,35 +94,35 @@ final class SmallKernels {
         switch (op) {
             case NEG -> {
                 for (long i = 0; i < n; i++) {
-                    st(os, oo + i * es, f32, -ld(xs, xo + i * es, f32));
+                    RowKernels.set(os, f32, oo + i * es, -RowKernels.get(xs, f32, xo + i * es));
                 }
             }
             case RELU -> {
                 for (long i = 0; i < n; i++) {
-                    double v = ld(xs, xo + i * es, f32);
-                    st(os, oo + i * es, f32, Math.max(v, 0.0));
+                    double v = RowKernels.get(xs, f32, xo + i * es);
+                    RowKernels.set(os, f32, oo + i * es, Math.max(v, 0.0));
                 }
             }
             case RELU_GRAD -> {
                 for (long i = 0; i < n; i++) {
-                    st(os, oo + i * es, f32, ld(xs, xo + i * es, f32) > 0 ? 1.0 : 0.0);
+                    RowKernels.set(os, f32, oo + i * es, RowKernels.get(xs, f32, xo + i * es) > 0 ? 1.0 : 0.0);
                 }
             }
             case TANH_GRAD_FROM_Y -> {
                 for (long i = 0; i < n; i++) {
-                    double y = ld(xs, xo + i * es, f32);
-                    st(os, oo + i * es, f32, 1.0 - y * y);
+                    double y = RowKernels.get(xs, f32, xo + i * es);
+                    RowKernels.set(os, f32, oo + i * es, 1.0 - y * y);
                 }
             }
             case SQUARE -> {
                 for (long i = 0; i < n; i++) {
-                    double v = ld(xs, xo + i * es, f32);
-                    st(os, oo + i * es, f32, v * v);
+                    double v = RowKernels.get(xs, f32, xo + i * es);
+                    RowKernels.set(os, f32, oo + i * es, v * v);
                 }
             }
             default -> {
                 for (long i = 0; i < n; i++) {
-                    st(os, oo + i * es, f32, Formulas.unary(op, ld(xs, xo + i * es, f32), alpha));
+                    RowKernels.set(os, f32, oo + i * es, Formulas.unary(op, RowKernels.get(xs, f32, xo + i * es), alpha));
                 }
             }
         }
@@ -167,8 +154,8 @@ final class SmallKernels {
         long ia = 0;
         long ib = 0;
         for (long i = 0; i < n; i++) {
-            double x = ld(as, ao + ia * es, f32);
-            double y = ld(bs, bo + ib * es, f32);
+            double x = RowKernels.get(as, f32, ao + ia * es);
+            double y = RowKernels.get(bs, f32, bo + ib * es);
             double v = switch (op) {
                 case ADD -> x + y;
                 case SUB -> x - y;
@@ -176,7 +163,7 @@ final class SmallKernels {
                 case DIV -> x / y;
                 default -> Formulas.binary(op, x, y);
             };
-            st(os, oo + i * es, f32, v);
+            RowKernels.set(os, f32, oo + i * es, v);
             if (++ia == pa) {
                 ia = 0;
             }
@@ -216,14 +203,14 @@ final class SmallKernels {
         long ia = 0;
         long ib = 0;
         for (long i = 0; i < n; i++) {
-            double x = ld(as, ao + ia * es, f32);
-            double y = bs == null ? 0 : ld(bs, bo + ib * es, f32);
+            double x = RowKernels.get(as, f32, ao + ia * es);
+            double y = bs == null ? 0 : RowKernels.get(bs, f32, bo + ib * es);
             double v = switch (op) {
                 case AFFINE -> x * p + q;
                 case AXPY -> y + x * p;
                 default -> Formulas.fused(op, p, q, x, y);
             };
-            st(os, oo + i * es, f32, v);
+            RowKernels.set(os, f32, oo + i * es, v);
             if (++ia == pa) {
                 ia = 0;
             }

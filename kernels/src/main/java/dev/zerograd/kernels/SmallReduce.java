@@ -1,8 +1,5 @@
 package dev.zerograd.kernels;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -74,9 +71,9 @@ final class SmallReduce {
             for (long j = 0; j < kept; j++) {
                 double s = 0;
                 for (long row = 0; row < rows; row++) {
-                    s += ld(xs, xo + (row * kept + j) * es, f32);
+                    s += RowKernels.get(xs, f32, xo + (row * kept + j) * es);
                 }
-                st(os, oo + j * es, f32, s);
+                RowKernels.set(os, f32, oo + j * es, s);
             }
         } else {
             // x is [kept, cols]: out[i] = sum_c x[i, c]
@@ -85,23 +82,13 @@ final class SmallReduce {
                 double s = 0;
                 long base = xo + i * cols * es;
                 for (long c = 0; c < cols; c++) {
-                    s += ld(xs, base + c * es, f32);
+                    s += RowKernels.get(xs, f32, base + c * es);
                 }
-                st(os, oo + i * es, f32, s);
+                RowKernels.set(os, f32, oo + i * es, s);
             }
         }
         return true;
     }
 
-    private static double ld(MemorySegment s, long off, boolean f32) {
-        return f32 ? s.get(JAVA_FLOAT_UNALIGNED, off) : s.get(JAVA_DOUBLE_UNALIGNED, off);
-    }
 
-    private static void st(MemorySegment s, long off, boolean f32, double v) {
-        if (f32) {
-            s.set(JAVA_FLOAT_UNALIGNED, off, (float) v);
-        } else {
-            s.set(JAVA_DOUBLE_UNALIGNED, off, v);
-        }
-    }
 }

@@ -304,11 +304,7 @@ public final class GradientTape implements AutoCloseable {
 
     /** d(target)/d(source) for a one-element target, without touching {@link Tensor#grad()}. */
     public Tensor gradient(Tensor target, Tensor source) {
-        Tensor[] one = ctx.tapeSourceScratch;
-        one[0] = source;
-        run("gradient", target, null, one, 1, false, false);
-        one[0] = null;
-        return sourceGrads[0];
+        return gradient(target, source, false);
     }
 
     /** Gradients of a one-element target with respect to each source (allocates the result array). */
