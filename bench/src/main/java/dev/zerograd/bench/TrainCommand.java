@@ -83,8 +83,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--alloc-trace", description = "print the first N steps of each epoch that allocated on the heap")
     int allocTrace;
 
-    @Option(names = "--warmup", description = "forward+backward passes without parameter updates before training, "
-            + "so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", description = "training steps on a throwaway model before training (then 20 times as "
+            + "many on batches of 2), so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
     int warmup = 300;
 
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
 
             List<Map<String, Object>> history = new ArrayList<>();
             Batch b = new Batch();
-            warmUp(net, loader, step, b);
+            warmUp(train, testLoader, step, b);
             long trainStart = System.nanoTime();
             for (int epoch = 0; epoch < epochs; epoch++) {
                 opt.setEpoch(epoch);
@@ -134,31 +134,23 @@ final class TrainCommand implements Callable<Integer> {
                 long steadyBytes = 0;
                 long steadySteps = 0;
                 int traced = 0;
+                long allocatingSteps = 0;
                 long start = System.nanoTime();
+                Stepper stepper = new Stepper(net, opt, step, loader);
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
-                    while (true) {
-                        long before = allocated();
-                        step.reset();
-                        if (!loader.next(step, b)) {
-                            break;
-                        }
-                        double loss;
-                        try (GradientTape tape = GradientTape.record(step)) {
-                            Tensor l = Ops.crossEntropy(net.forward(b.x()), b.y());
-                            tape.backward(l);
-                            loss = l.item();
-                        }
-                        opt.step();
-                        opt.zeroGrad();
-                        long bytes = allocated() - before;
+                    while (stepper.next()) {
+                        long bytes = stepper.bytes;
                         steadyBytes += bytes;
-                        if (bytes != 0 && traced < allocTrace) {
-                            traced++;
-                            System.out.printf("  step %d of epoch %d allocated %d bytes%n", steadySteps, epoch + 1, bytes);
+                        if (bytes != 0) {
+                            allocatingSteps++;
+                            if (traced < allocTrace) {
+                                traced++;
+                                System.out.printf("  step %d of epoch %d allocated %d bytes%n", steadySteps, epoch + 1, bytes);
+                            }
                         }
                         steadySteps++;
-                        lossSum += loss * b.size();
-                        examples += b.size();
+                        lossSum += stepper.loss * stepper.size;
+                        examples += stepper.size;
                         if (bar != null) {
                             bar.step();
                         }
@@ -175,6 +167,7 @@ final class TrainCommand implements Callable<Integer> {
                 row.put("seconds", seconds);
                 row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : steadyBytes / steadySteps);
                 row.put("steady_steps", steadySteps);
+                row.put("allocating_steps", allocatingSteps);
                 row.put("gc_collections", gcs);
                 row.put("arena_peak_bytes", step.peakBytes());
                 row.put("lr", opt.lr());
@@ -218,49 +211,92 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs forward and backward passes on the first batches without touching the parameters (gradients are
-     * zeroed, the optimizer is not stepped), and the optimizer's update on throwaway copies of the parameters,
-     * so that the JIT has compiled every kernel of the step before the first epoch is measured. The model and
-     * its training are exactly as without it.
+     * One measured training step: heap bytes are read around exactly the work of a step (arena reset, batch
+     * copy, forward, loss, backward, optimizer update), in one method that the warm-up has had the JIT compile.
      */
-    private void warmUp(Module net, BatchLoader loader, TensorArena step, Batch b) {
+    private static final class Stepper {
+        private final Module net;
+        private final Optimizer opt;
+        private final TensorArena step;
+        private final BatchLoader loader;
+        private final Batch b = new Batch();
+        double loss;
+        int size;
+        long bytes;
+
+        Stepper(Module net, Optimizer opt, TensorArena step, BatchLoader loader) {
+            this.net = net;
+            this.opt = opt;
+            this.step = step;
+            this.loader = loader;
+        }
+
+        /** Runs the loader's next batch; false at the end of the epoch. */
+        boolean next() {
+            long before = allocated();
+            step.reset();
+            if (!loader.next(step, b)) {
+                return false;
+            }
+            try (GradientTape tape = GradientTape.record(step)) {
+                Tensor l = Ops.crossEntropy(net.forward(b.x()), b.y());
+                tape.backward(l);
+                loss = l.item();
+            }
+            opt.step();
+            opt.zeroGrad();
+            size = b.size();
+            bytes = allocated() - before;
+            return true;
+        }
+    }
+
+    /**
+     * Note [Training warm-up]: trains a throwaway model of the same kind (other seed, own optimizer of the same
+     * kind) through the same {@link Stepper}, first {@code warmup} steps on full batches, then
+     * {@value #TINY_STEPS_PER_WARMUP} times as many on batches of {@value #TINY_BATCH}, and evaluates it once, so
+     * that C2 has compiled every method of the step, including those called once per step, before anything is
+     * measured. C2 compiles a method after several thousand calls, and while it installs compiled code the JVM
+     * allocates a few hundred bytes to a few KB on the calling thread (measured: a loop of nothing but
+     * {@code TensorArena.reset()} shows it under C2, never with -Xint or C1 only); without this, those JVM
+     * allocations land in the first epochs' steps. The tiny batches make the thousands of calls cheap. The model
+     * that is trained and its data order are exactly as without it.
+     */
+    private void warmUp(Dataset train, BatchLoader testLoader, TensorArena step, Batch b) {
         if (warmup <= 0) {
             return;
         }
         long start = System.nanoTime();
-        List<Tensor> params = net.parameters();
-        long bytes = 0;
-        for (Tensor p : params) {
-            bytes += 4 * (p.byteSize() + TensorArena.ALIGNMENT);
-        }
-        try (TensorArena scratch = TensorArena.ofConfined("warm-up", bytes + (1 << 20))) {
-            List<Tensor> copies = new ArrayList<>();
-            for (Tensor p : params) {
-                Tensor c = scratch.zerosLike(p).requiresGrad();
-                c.setGrad(scratch.zerosLike(p));
-                copies.add(c);
-            }
-            Optimizer o = optimizer(copies, 1e-3);
-            for (int i = 0; i < warmup; i++) {
-                o.step();
-                o.zeroGrad();
-            }
-        }
-        loader.startEpoch(0);
-        for (int i = 0; i < warmup; i++) {
-            step.reset();
-            if (!loader.next(step, b)) {
-                loader.startEpoch(0);
-                continue;
-            }
-            try (GradientTape tape = GradientTape.record(step)) {
-                tape.backward(Ops.crossEntropy(net.forward(b.x()), b.y()));
-            }
-            net.zeroGrad();
+        int rows = (int) Math.min(train.size(), Math.max(batch, 4096));
+        try (Module twin = model == ModelKind.cnn ? Models.cnn(seed + 1) : Models.mlp(seed + 1)) {
+            Optimizer o = optimizer(twin.parameters(), 1e-4);
+            BatchLoader full = new BatchLoader(train.images().slice(0, 0, rows), train.labels().slice(0, 0, rows),
+                    BatchLoader.Options.shuffled(batch, seed + 1));
+            BatchLoader tiny = new BatchLoader(train.images().slice(0, 0, rows), train.labels().slice(0, 0, rows),
+                    BatchLoader.Options.shuffled(TINY_BATCH, seed + 1));
+            run(new Stepper(twin, o, step, full), full, warmup);
+            run(new Stepper(twin, o, step, tiny), tiny, TINY_STEPS_PER_WARMUP * warmup);
+            run(new Stepper(twin, o, step, full), full, warmup / 10 + 1);
+            evaluate(twin, testLoader, step, b);
         }
         step.reset();
-        System.out.printf("warm-up: %d forward+backward passes without updates in %.1f s (JIT compilation)%n",
-                warmup, (System.nanoTime() - start) / 1e9);
+        System.out.printf("warm-up: %d steps of %d and %d of %d examples on a throwaway model in %.1f s (JIT compilation)%n",
+                warmup + warmup / 10 + 1, batch, TINY_STEPS_PER_WARMUP * warmup, TINY_BATCH, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static final int TINY_BATCH = 2;
+    private static final int TINY_STEPS_PER_WARMUP = 20;
+
+    private static void run(Stepper s, BatchLoader loader, int steps) {
+        int epoch = 0;
+        loader.startEpoch(epoch);
+        for (int i = 0; i < steps; ) {
+            if (s.next()) {
+                i++;
+            } else {
+                loader.startEpoch(++epoch);
+            }
+        }
     }
 
     private ProgressBar progressBar(String task, long steps) {
