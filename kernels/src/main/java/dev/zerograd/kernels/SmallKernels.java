@@ -2,7 +2,10 @@ package dev.zerograd.kernels;
 
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The small-tensor fast path of the elementwise kernels: outputs of at most {@value #MAX} elements, with
@@ -15,6 +18,11 @@ import java.lang.foreign.MemorySegment;
  * Vector API intrinsic to stay off the heap, so they allocate nothing at every JIT tier, warm-up included.
  * Results agree with the vector kernels to the same tolerance as the scalar reference does (exactly for
  * +, -, *, / and selections; within a few ulps for transcendentals).
+ *
+ * <p>F32 calls run float loops over int indices ({@link #unaryF32}, {@link #binaryF32}) rather than the
+ * double loop that tests a dtype flag per element: a float +, -, * or / is the double result rounded once,
+ * so they agree bit for bit, and F32 tanh uses {@link Formulas#tanhF32} (Note [Float tanh]) instead of the
+ * double {@code Math.tanh}, which costs tens of nanoseconds per element.
  */
 final class SmallKernels {
     private SmallKernels() {}
@@ -91,6 +99,10 @@ final class SmallKernels {
         long es = f32 ? 4 : 8;
         long xo = x.byteOffset();
         long oo = out.byteOffset();
+        if (f32) {
+            unaryF32(op, xs, xo, os, oo, (int) n, alpha);
+            return true;
+        }
         switch (op) {
             case NEG -> {
                 for (long i = 0; i < n; i++) {
@@ -151,6 +163,10 @@ final class SmallKernels {
         long ao = a.byteOffset();
         long bo = b.byteOffset();
         long oo = out.byteOffset();
+        if (f32 && pa == n && (pb == n || pb == 1) && op.ordinal() <= BinaryOp.DIV.ordinal()) {
+            binaryF32(op, as, ao, bs, bo, pb == 1, os, oo, (int) n);
+            return true;
+        }
         long ia = 0;
         long ib = 0;
         for (long i = 0; i < n; i++) {
@@ -219,5 +235,78 @@ final class SmallKernels {
             }
         }
         return true;
+    }
+
+    private static final ValueLayout.OfFloat F = JAVA_FLOAT_UNALIGNED;
+
+    /** out[i] = op(x[i]) over n contiguous floats. */
+    private static void unaryF32(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int n, double alpha) {
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, -xs.get(F, xo + 4L * i));
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, Math.max(xs.get(F, xo + 4L * i), 0f));
+                }
+            }
+            case RELU_GRAD -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, xs.get(F, xo + 4L * i) > 0 ? 1f : 0f);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, Formulas.tanhF32(xs.get(F, xo + 4L * i)));
+                }
+            }
+            case TANH_GRAD_FROM_Y -> {
+                for (int i = 0; i < n; i++) {
+                    double y = xs.get(F, xo + 4L * i);
+                    os.set(F, oo + 4L * i, (float) (1.0 - y * y));
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    float v = xs.get(F, xo + 4L * i);
+                    os.set(F, oo + 4L * i, v * v);
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, (float) Formulas.unary(op, xs.get(F, xo + 4L * i), alpha));
+                }
+            }
+        }
+    }
+
+    /** out[i] = a[i] op b[i] (or b[0] when {@code scalarB}) over n contiguous floats, op one of + - * /. */
+    private static void binaryF32(BinaryOp op, MemorySegment as, long ao, MemorySegment bs, long bo, boolean scalarB,
+            MemorySegment os, long oo, int n) {
+        long sb = scalarB ? 0 : 4;
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, as.get(F, ao + 4L * i) + bs.get(F, bo + sb * i));
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, as.get(F, ao + 4L * i) - bs.get(F, bo + sb * i));
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, as.get(F, ao + 4L * i) * bs.get(F, bo + sb * i));
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(F, oo + 4L * i, as.get(F, ao + 4L * i) / bs.get(F, bo + sb * i));
+                }
+            }
+        }
     }
 }
