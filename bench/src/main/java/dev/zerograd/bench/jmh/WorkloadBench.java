@@ -1,0 +1,65 @@
+package dev.zerograd.bench.jmh;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerograd.bench.workloads.Workload;
+import dev.zerograd.bench.workloads.Workloads;
+import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.Parallel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The JMH wrapper of every workload in {@link Workloads#ALL}: one step per benchmark op. The bench command
+ * passes the workload names as the {@code workload} parameter (the annotation's value is only a default).
+ * At tear-down the workload's own metrics (e.g. the step arena's peak) are written as JSON to the directory
+ * named by {@code -Dzerograd.bench.metrics}, when set, for the bench command to read back from the fork.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class WorkloadBench {
+    @Param("OpChain")
+    public String workload;
+
+    private Workload w;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        OpenBlas.setNumThreads(Parallel.threads());
+        w = Workloads.get(workload).open(Workloads.SEED);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        String dir = System.getProperty("zerograd.bench.metrics");
+        if (dir != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            w.metrics(m);
+            try {
+                new ObjectMapper().writeValue(Path.of(dir, workload + ".json").toFile(), m);
+            } catch (IOException e) {
+                throw new UncheckedIOException("WorkloadBench: could not write the metrics of " + workload + " to " + dir, e);
+            }
+        }
+        w.close();
+    }
+
+    @Benchmark
+    public double step() {
+        return w.step();
+    }
+}
