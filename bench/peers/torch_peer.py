@@ -243,7 +243,8 @@ def handle(msg, state):
     if cmd == "hello":
         threads = int(msg.get("threads", 0))
         reply = {"engine": "torch" if torch is not None else "python", "version": torch.__version__ if torch else None,
-                 "torch_error": TORCH_ERROR, "python": platform.python_version(), "executable": sys.executable}
+                 "torch_error": TORCH_ERROR, "python": platform.python_version(), "executable": sys.executable,
+                 "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset")}
         if torch is not None:
             if threads > 0:
                 torch.set_num_threads(threads)

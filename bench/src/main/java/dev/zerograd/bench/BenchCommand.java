@@ -25,9 +25,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--full", description = "the full run (JMH: 2 forks and longer iterations; compare: more and longer rounds)")
     boolean full;
 
-    @Option(names = "--include", description = "regular expression of workload names to run (default: all); known: "
-            + "OpChain, MlpStep, MlpWideStep, MlpWideGemms, CnnStep, DeepMlp, Sgemm64, Sgemm256, Sgemm1024, Sgemm2048")
+    @Option(names = "--include", description = "regular expression of workload names to run (default: all; --list shows them)")
     String include = ".*";
+
+    @Option(names = "--list", description = "list the workloads (name, shapes, figure, target) and exit")
+    boolean list;
 
     @Option(names = "--compare", description = "run each workload in zerograd and in this engine, alternating, and print the ratios: ${COMPLETION-CANDIDATES}")
     Peer compare;
@@ -50,6 +52,16 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench: --threads " + threads + " must be at least 1");
         }
         List<WorkloadSpec> specs = Workloads.matching(include);
+        if (list) {
+            Table t = new Table("workload", "what one step is", "figure", "target vs PyTorch", "params");
+            for (WorkloadSpec s : specs) {
+                t.add(s.name(), s.description(), s.figure().name(), Double.isNaN(s.target()) ? "" : String.format("ratio ≤ %.3g", s.target())
+                        + (s.reference() == null ? "" : String.format(", ≥ %.0f %% of %s", 100 * s.refTarget(), s.reference())),
+                        s.params().values().toString());
+            }
+            t.print(System.out);
+            return 0;
+        }
         Map<String, Object> report;
         if (compare != null) {
             Path png = Path.of(out.toString().replaceFirst("\\.json$", "") + ".png");

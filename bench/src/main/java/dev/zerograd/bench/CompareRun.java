@@ -130,6 +130,6 @@ final class CompareRun {
         return "torch " + hello.path("version").asText() + " (Python " + hello.path("python").asText() + "), " + hello.path("threads").asInt()
                 + " threads, BLAS " + blas.path("openblas_config").asText(blas.path("build").asText()) + " ("
                 + blas.path("openblas_parallel").asText("?") + ", " + blas.path("openblas_threads").asText("?") + " threads) from "
-                + blas.path("libraries").path(0).asText("?");
+                + blas.path("libraries").path(0).asText("?") + ", OMP_WAIT_POLICY " + hello.path("omp_wait_policy").asText("?");
     }
 }

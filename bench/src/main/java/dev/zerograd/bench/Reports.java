@@ -86,7 +86,7 @@ final class Reports {
 
     /**
      * Bars of the ratio zerograd / peer per workload (below 1: zerograd is faster) beside bars of each workload's
-     * target (0 where it has none). A linear axis: XChart's log axis rejects the missing targets.
+     * target (none where it has none). A linear axis: XChart's log axis rejects the missing targets.
      */
     static void ratioChart(List<String> names, List<Double> ratios, List<Double> targets, String peer, String caption, Path png)
             throws IOException {
@@ -101,7 +101,7 @@ final class Reports {
         chart.addSeries("zerograd / " + peer, names, ratios);
         List<Double> t = new ArrayList<>();
         for (Double v : targets) {
-            t.add(v == null || v.isNaN() ? 0.0 : v);
+            t.add(v == null || v.isNaN() ? null : v);
         }
         chart.addSeries("target (at most)", names, t);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);

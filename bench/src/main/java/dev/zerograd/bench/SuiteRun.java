@@ -23,8 +23,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The JMH suite: each workload through {@link WorkloadBench} with {@code -prof gc}, one JMH run per workload so
- * heavy workloads get longer iterations. Quick: 1 fork, 3 x 1 s warm-up and 3 x 1 s measured (heavy: 2 x 2 s
- * and 3 x 2 s). Full: 2 forks, 5 x 2 s and 5 x 2 s (heavy: 3 x 5 s and 5 x 5 s).
+ * heavy workloads get longer iterations. Quick: 1 fork, 4 x 1 s warm-up and 3 x 1 s measured (heavy: 2 x 3 s
+ * and 3 x 2 s). Full: 2 forks, 5 x 2 s and 5 x 2 s (heavy: 3 x 5 s and 5 x 5 s). Two allocation figures per
+ * workload: the benchmark thread's bytes per step and JMH's all-threads {@code gc.alloc.rate.norm} (Note [Two
+ * allocation figures] in {@link WorkloadBench}).
  */
 final class SuiteRun {
     private SuiteRun() {}
@@ -46,8 +48,8 @@ final class SuiteRun {
                         .shouldFailOnError(true);
                 int seconds = spec.heavy() ? (full ? 5 : 2) : (full ? 2 : 1);
                 b.forks(full ? 2 : 1)
-                        .warmupIterations(full ? (spec.heavy() ? 3 : 5) : (spec.heavy() ? 2 : 3))
-                        .warmupTime(TimeValue.seconds(seconds))
+                        .warmupIterations(full ? (spec.heavy() ? 3 : 5) : (spec.heavy() ? 2 : 4))
+                        .warmupTime(TimeValue.seconds(full || !spec.heavy() ? seconds : 3))
                         .measurementIterations(full ? 5 : 3)
                         .measurementTime(TimeValue.seconds(seconds));
                 RunResult r = new Runner(b.build()).runSingle();
@@ -87,7 +89,7 @@ final class SuiteRun {
 
     /** The table (and its JSON rows) of a suite run. */
     static Table table(List<Row> rows, List<Map<String, Object>> json) {
-        Table t = new Table("workload", "time/step", "±", "figure", "vs reference", "heap B/step", "GCs", "step arena peak");
+        Table t = new Table("workload", "time/step", "±", "figure", "vs reference", "heap B/step", "JMH B/op", "GCs", "step arena peak");
         Map<String, Double> seconds = new LinkedHashMap<>();
         for (Row r : rows) {
             seconds.put(r.spec().name(), r.seconds());
@@ -96,8 +98,10 @@ final class SuiteRun {
             WorkloadSpec s = r.spec();
             double fraction = Reports.referenceFraction(s, r.seconds(), seconds);
             Object peak = r.metrics().get("step_arena_peak_bytes");
+            Object thread = r.metrics().get("thread_bytes_per_step");
             t.add(s.name(), Table.time(r.seconds()), Table.time(r.error()), s.figure().format(r.seconds(), s.work()),
                     Double.isNaN(fraction) ? "" : String.format("%.0f %% of %s", 100 * fraction, s.reference()),
+                    thread == null ? "-" : String.format("%.0f", ((Number) thread).doubleValue()),
                     String.format("%.0f", r.bytesPerStep()), String.format("%.0f", r.gcs()),
                     peak == null ? "" : Table.bytes(((Number) peak).doubleValue()));
             Map<String, Object> j = Reports.specJson(s);
@@ -109,7 +113,7 @@ final class SuiteRun {
             if (!Double.isNaN(fraction)) {
                 j.put("reference_fraction", fraction);
             }
-            j.put("alloc_bytes_per_step", r.bytesPerStep());
+            j.put("jmh_alloc_bytes_per_op", r.bytesPerStep());
             j.put("gc_count", r.gcs());
             j.put("metrics", r.metrics());
             json.add(j);

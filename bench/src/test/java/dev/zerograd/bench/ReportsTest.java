@@ -27,7 +27,8 @@ class ReportsTest {
     void suiteTableAndJson() throws IOException {
         List<SuiteRun.Row> rows = List.of(
                 new SuiteRun.Row(Workloads.get("OpChain"), 1e-3, 1e-5, 0, 0, Map.of()),
-                new SuiteRun.Row(Workloads.get("MlpWideStep"), 0.2, 0.01, 0, 0, Map.of("step_arena_peak_bytes", 3L << 20)),
+                new SuiteRun.Row(Workloads.get("MlpWideStep"), 0.2, 0.01, 512, 0,
+                        Map.of("step_arena_peak_bytes", 3L << 20, "thread_bytes_per_step", 0.0)),
                 new SuiteRun.Row(Workloads.get("MlpWideGemms"), 0.16, 0.01, 0, 0, Map.of()));
         List<Map<String, Object>> json = new ArrayList<>();
         Table t = SuiteRun.table(rows, json);
@@ -36,7 +37,7 @@ class ReportsTest {
         assertTrue(md.contains("| OpChain | 1.00 ms |"), md);
         assertTrue(md.contains("1000 ns/op"), md);
         assertTrue(md.contains("80 % of MlpWideGemms"), md);
-        assertTrue(md.contains("3.0 MiB"), md);
+        assertTrue(md.contains("| 80 % of MlpWideGemms | 0 | 512 | 0 | 3.0 MiB |"), md);
         assertEquals(5, md.split("\n").length, md);
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -53,6 +54,7 @@ class ReportsTest {
         assertEquals(Workloads.get("MlpWideStep").work() / 0.2 / 1e9, wide.path("figure").asDouble(), 1e-9);
         assertEquals(0.8, wide.path("reference_fraction").asDouble(), 1e-12);
         assertEquals(3 << 20, wide.path("metrics").path("step_arena_peak_bytes").asLong());
+        assertEquals(512, wide.path("jmh_alloc_bytes_per_op").asDouble());
         assertTrue(read.path("results").get(0).path("reference_fraction").isMissingNode());
     }
 

@@ -44,7 +44,8 @@ public final class PeerProcess implements AutoCloseable {
 
     /**
      * Starts {@code python script} with {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} set to
-     * {@code threads}, so the peer's thread pools start at the size the harness asks for.
+     * {@code threads}, so the peer's thread pools start at the size the harness asks for; the rest of the environment
+     * ({@code OMP_WAIT_POLICY} among it) is inherited, so both engines run under the same OpenMP settings.
      */
     public static PeerProcess start(Path python, Path script, int threads) {
         if (!Files.isRegularFile(script)) {
