@@ -98,8 +98,20 @@ class PeerProtocolTest {
             assertTrue(r.zerogradSeconds() > 0 && r.peerSeconds() > 0, r.toString());
             assertEquals(r.zerogradSeconds() / r.peerSeconds(), r.ratio());
             assertEquals(null, r.met(), "no target, no verdict");
+            assertTrue(Double.isNaN(r.referenceSeconds()), "no reference, no reference time");
             // A JIT-compiled Java loop beats CPython's interpreted one by far on any machine.
             assertTrue(r.ratio() < 1, "Java/Python ratio " + r.ratio());
+        }
+    }
+
+    @Test
+    void aReferenceRunsInTheSameRounds() {
+        WorkloadSpec spin = WorkloadSpec.of("Spin", "a loop of additions", Params.of("kind", "spin", "n", "20000"), Figure.GFLOPS,
+                p -> p.integer("n"), (p, seed) -> new Spin(p)).reference("Sgemm64", 0.5);
+        Comparison.Settings s = new Comparison.Settings(0.05, 0.05, 3, 2, 0.02, 2, 20);
+        try (PeerProcess peer = start()) {
+            Comparison.Row r = Comparison.run(spin, peer, s);
+            assertTrue(r.referenceSeconds() > 0 && r.referenceSeconds() < 1, "Sgemm64 reference " + r.referenceSeconds() + " s");
         }
     }
 
