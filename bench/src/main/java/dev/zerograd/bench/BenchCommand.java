@@ -1,98 +1,103 @@
 package dev.zerograd.bench;
 
-import dev.zerograd.bench.jmh.OpChainBench;
-import dev.zerograd.bench.jmh.SgemmBench;
+import dev.zerograd.bench.workloads.WorkloadSpec;
+import dev.zerograd.bench.workloads.Workloads;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs the JMH benchmarks with the GC profiler and prints one table: time per op, the derived figure of each
- * workload (GFLOP/s for GEMM, ns per op for the op chain) and heap bytes allocated per op.
+ * {@code ./zerograd bench}: the workloads of {@link Workloads#ALL} through JMH with the GC profiler (quick by
+ * default, {@code --full} for the full run), or side by side with PyTorch ({@code --compare torch}). Prints a
+ * table and the same table in Markdown, and writes the results as JSON ({@code --out}); the comparison also
+ * draws its ratios into a PNG next to the JSON.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the JMH benchmarks (quick by default).")
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run the benchmark workloads: JMH (quick by default), or side by side with PyTorch (--compare torch).")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--full", description = "the full run: 2 forks, 5 warm-up and 5 measured iterations of 2 s")
+    enum Peer { torch }
+
+    @Option(names = "--full", description = "the full run (JMH: 2 forks and longer iterations; compare: more and longer rounds)")
     boolean full;
 
-    @Option(names = "--include", description = "regular expression of benchmarks to run (default: all)")
-    String include = "dev\\.zerograd\\.bench\\.jmh\\..*";
+    @Option(names = "--include", description = "regular expression of workload names to run (default: all; --list shows them)")
+    String include = ".*";
 
-    @Option(names = "--out", description = "JSON results file (default: ${DEFAULT-VALUE})")
+    @Option(names = "--list", description = "list the workloads (name, shapes, figure, target) and exit")
+    boolean list;
+
+    @Option(names = "--compare", description = "run each workload in zerograd and in this engine, alternating, and print the ratios: ${COMPLETION-CANDIDATES}")
+    Peer compare;
+
+    @Option(names = "--threads", description = "threads for zerograd's kernels and OpenBLAS, and for the peer (default: ${DEFAULT-VALUE})")
+    int threads = 2;
+
+    @Option(names = "--python", description = "the python3 that runs the peer (default: $ZEROGRAD_PYTHON, else /usr/bin/python3)")
+    Path python;
+
+    @Option(names = "--peer-script", description = "the peer script (default: bench/peers/torch_peer.py in the project)")
+    Path peerScript;
+
+    @Option(names = "--out", description = "JSON results file (default: ${DEFAULT-VALUE}); --compare also writes its chart beside it as .png")
     Path out = Path.of("bench-results.json");
 
     @Override
     public Integer call() throws Exception {
-        ChainedOptionsBuilder b = new OptionsBuilder()
-                .include(include)
-                .addProfiler(GCProfiler.class)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC")
-                .shouldFailOnError(true);
-        if (full) {
-            b.forks(2).warmupIterations(5).warmupTime(TimeValue.seconds(2)).measurementIterations(5)
-                    .measurementTime(TimeValue.seconds(2));
+        if (threads < 1) {
+            throw new IllegalArgumentException("bench: --threads " + threads + " must be at least 1");
+        }
+        List<WorkloadSpec> specs = Workloads.matching(include);
+        if (list) {
+            Table t = new Table("workload", "what one step is", "figure", "target vs PyTorch", "params");
+            for (WorkloadSpec s : specs) {
+                t.add(s.name(), s.description(), s.figure().name(), Double.isNaN(s.target()) ? "" : String.format("ratio ≤ %.3g", s.target())
+                        + (s.reference() == null ? "" : String.format(", ≥ %.0f %% of %s", 100 * s.refTarget(), s.reference())),
+                        s.params().values().toString());
+            }
+            t.print(System.out);
+            return 0;
+        }
+        Map<String, Object> report;
+        if (compare != null) {
+            Path png = Path.of(out.toString().replaceFirst("\\.json$", "") + ".png");
+            report = CompareRun.run(specs, full, threads, pythonPath(), scriptPath(), png, System.out);
+            System.out.println("\nchart:   " + png.toAbsolutePath());
         } else {
-            b.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(3)
-                    .measurementTime(TimeValue.seconds(1));
+            List<SuiteRun.Row> rows = SuiteRun.run(specs, full, threads);
+            List<Map<String, Object>> json = new ArrayList<>();
+            Table t = SuiteRun.table(rows, json);
+            Map<String, Object> machine = Machine.describe();
+            SuiteRun.print(t, machine, System.out);
+            report = new LinkedHashMap<>();
+            report.put("mode", full ? "full" : "quick");
+            report.put("machine", machine);
+            report.put("threads", threads);
+            report.put("results", json);
         }
-        Collection<RunResult> results = new Runner(b.build()).run();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        System.out.printf("%n%-32s %-10s %14s %-6s %16s %12s%n", "benchmark", "params", "score", "unit", "derived", "B/op");
-        for (RunResult r : results) {
-            String name = r.getParams().getBenchmark().replaceFirst("^dev\\.zerograd\\.bench\\.jmh\\.", "");
-            String params = String.join(",", r.getParams().getParamsKeys().stream()
-                    .map(k -> k + "=" + r.getParams().getParam(k)).toList());
-            Result<?> primary = r.getPrimaryResult();
-            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-            Result<?> gcs = r.getSecondaryResults().get("gc.count");
-            double score = primary.getScore();
-            String derived = derived(name, r, score, primary.getScoreUnit());
-            double bytes = alloc == null ? Double.NaN : alloc.getScore();
-            System.out.printf("%-32s %-10s %14.3f %-6s %16s %12.1f%n", name, params, score, primary.getScoreUnit(), derived, bytes);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("benchmark", name);
-            row.put("params", params);
-            row.put("score", score);
-            row.put("error", primary.getScoreError());
-            row.put("unit", primary.getScoreUnit());
-            row.put("derived", derived);
-            row.put("alloc_bytes_per_op", bytes);
-            row.put("gc_count", gcs == null ? 0 : gcs.getScore());
-            rows.add(row);
-        }
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("mode", full ? "full" : "quick");
-        report.put("jdk", Runtime.version().toString());
-        report.put("cores", Runtime.getRuntime().availableProcessors());
-        report.put("results", rows);
         Reports.writeJson(report, out);
-        System.out.println("\nresults: " + out.toAbsolutePath());
+        System.out.println("results: " + out.toAbsolutePath());
         return 0;
     }
 
-    /** GFLOP/s for GEMM (from the time per call), ns per op for the op chain; blank otherwise. */
-    private static String derived(String name, RunResult r, double score, String unit) {
-        if (name.startsWith("SgemmBench")) {
-            int n = Integer.parseInt(r.getParams().getParam("n"));
-            double seconds = score * ("us/op".equals(unit) ? 1e-6 : "ns/op".equals(unit) ? 1e-9 : 1e-3);
-            return String.format("%.1f GFLOP/s", SgemmBench.flops(n) / seconds / 1e9);
+    private Path pythonPath() {
+        if (python != null) {
+            return python;
         }
-        if (name.startsWith("OpChainBench")) {
-            return String.format("%.0f ns per op", score);
+        String env = System.getenv("ZEROGRAD_PYTHON");
+        return Path.of(env != null && !env.isBlank() ? env : "/usr/bin/python3");
+    }
+
+    private Path scriptPath() {
+        if (peerScript != null) {
+            return peerScript;
         }
-        return "";
+        String home = System.getProperty("zerograd.home");
+        Path rel = Path.of("bench", "peers", "torch_peer.py");
+        return home != null ? Path.of(home).resolve(rel) : rel;
     }
 }

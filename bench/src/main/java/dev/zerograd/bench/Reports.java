@@ -2,11 +2,18 @@ package dev.zerograd.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.zerograd.bench.workloads.Figure;
+import dev.zerograd.bench.workloads.WorkloadSpec;
+import dev.zerograd.bench.workloads.Workloads;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -45,6 +52,58 @@ final class Reports {
         XYSeries a = chart.addSeries("test accuracy (%)", epochs, acc);
         a.setYAxisGroup(1);
         chart.setYAxisGroupTitle(1, "test accuracy (%)");
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** A workload's identity in JSON reports: name, description, parameters, what its figure means. */
+    static Map<String, Object> specJson(WorkloadSpec s) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("workload", s.name());
+        j.put("description", s.description());
+        j.put("params", s.params().values());
+        j.put("figure_kind", s.figure().name());
+        if (s.figure() != Figure.NONE) {
+            j.put("work_per_step", s.work());
+        }
+        return j;
+    }
+
+    /**
+     * The fraction of its reference workload's GFLOP/s that {@code s} reaches ({@code seconds} per step), given
+     * the seconds per step of the workloads measured in the same run; NaN without a reference or its figure.
+     */
+    static double referenceFraction(WorkloadSpec s, double seconds, Map<String, Double> secondsByName) {
+        if (s.reference() == null || s.figure() != Figure.GFLOPS) {
+            return Double.NaN;
+        }
+        Double refSeconds = secondsByName.get(s.reference());
+        if (refSeconds == null) {
+            return Double.NaN;
+        }
+        WorkloadSpec ref = Workloads.get(s.reference());
+        return s.figure().value(seconds, s.work()) / ref.figure().value(refSeconds, ref.work());
+    }
+
+    /**
+     * Bars of the ratio zerograd / peer per workload (below 1: zerograd is faster) beside bars of each workload's
+     * target (none where it has none). A linear axis: XChart's log axis rejects the missing targets.
+     */
+    static void ratioChart(List<String> names, List<Double> ratios, List<Double> targets, String peer, String caption, Path png)
+            throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
+                .title("zerograd / " + peer + ": median step time ratio (lower is better)")
+                .xAxisTitle(caption).yAxisTitle("ratio").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setXAxisLabelRotation(20);
+        chart.getStyler().setYAxisDecimalPattern("0.##");
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setDecimalPattern("0.###");
+        chart.addSeries("zerograd / " + peer, names, ratios);
+        List<Double> t = new ArrayList<>();
+        for (Double v : targets) {
+            t.add(v == null || v.isNaN() ? null : v);
+        }
+        chart.addSeries("target (at most)", names, t);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 }

@@ -1,0 +1,62 @@
+package dev.zerograd.bench.compare;
+
+import dev.zerograd.bench.workloads.Workload;
+import java.util.Arrays;
+
+/**
+ * Times a zerograd workload step by step, the way the peer times its own ({@code time.perf_counter_ns} around
+ * each step): {@code System.nanoTime} around each {@link Workload#step()}, into a preallocated array, so the
+ * timed loop allocates nothing.
+ */
+public final class Sampler {
+    private final long[] times;
+    private int count;
+    /** Keeps step results observable, so no step can be eliminated. */
+    private volatile double sink;
+
+    /** Room for {@code capacity} step times. */
+    public Sampler(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("Sampler: capacity " + capacity + " must be positive");
+        }
+        times = new long[capacity];
+    }
+
+    /**
+     * Runs steps until both {@code minSteps} and {@code minSeconds} are reached, or {@code maxSteps}, or the
+     * sampler is full; records each step's time when {@code record}. Returns the steps run.
+     */
+    public int run(Workload w, int minSteps, double minSeconds, int maxSteps, boolean record) {
+        long deadline = System.nanoTime() + (long) (minSeconds * 1e9);
+        double s = 0;
+        int n = 0;
+        while (n < maxSteps && (!record || count < times.length) && (n < minSteps || System.nanoTime() < deadline)) {
+            long t0 = System.nanoTime();
+            s += w.step();
+            long t = System.nanoTime() - t0;
+            if (record) {
+                times[count++] = t;
+            }
+            n++;
+        }
+        sink = s;
+        return n;
+    }
+
+    /** Recorded step times so far, in nanoseconds (allocates a copy). */
+    public long[] times() {
+        return Arrays.copyOf(times, count);
+    }
+
+    /** The median of {@code ns} (the mean of the middle two for even counts), in seconds. */
+    public static double medianSeconds(long[] ns) {
+        if (ns.length == 0) {
+            throw new IllegalArgumentException("Sampler.medianSeconds: no samples");
+        }
+        long[] s = ns.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        double median = s.length % 2 == 1 ? s[m] : (s[m - 1] + (double) s[m]) / 2;
+        return median * 1e-9;
+    }
+}
