@@ -18,6 +18,7 @@ import dev.zerograd.nn.optim.SGD;
 import dev.zerograd.tape.GradientTape;
 import dev.zerograd.tape.Ops;
 import dev.zerograd.tape.Tape;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -83,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--alloc-trace", description = "print the first N steps of each epoch that allocated on the heap")
     int allocTrace;
 
-    @Option(names = "--warmup", description = "training steps on a throwaway model before training (then 20 times as "
+    @Option(names = "--warmup", description = "training steps on a throwaway model before training (then 5 times as "
             + "many on batches of 2), so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
     int warmup = 300;
 
@@ -133,6 +134,8 @@ final class TrainCommand implements Callable<Integer> {
                 long examples = 0;
                 long steadyBytes = 0;
                 long steadySteps = 0;
+                long jitSteps = 0;
+                long jitBytes = 0;
                 int traced = 0;
                 long allocatingSteps = 0;
                 long start = System.nanoTime();
@@ -140,15 +143,21 @@ final class TrainCommand implements Callable<Integer> {
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
                     while (stepper.next()) {
                         long bytes = stepper.bytes;
-                        steadyBytes += bytes;
-                        if (bytes != 0) {
-                            allocatingSteps++;
-                            if (traced < allocTrace) {
-                                traced++;
-                                System.out.printf("  step %d of epoch %d allocated %d bytes%n", steadySteps, epoch + 1, bytes);
+                        if (bytes != 0 && traced < allocTrace) {
+                            traced++;
+                            System.out.printf("  step %d of epoch %d allocated %d bytes%s%n", steadySteps + jitSteps, epoch + 1,
+                                    bytes, stepper.jit ? " (the JIT installed compiled code during it)" : "");
+                        }
+                        if (stepper.jit) {
+                            jitSteps++;
+                            jitBytes += bytes;
+                        } else {
+                            steadyBytes += bytes;
+                            steadySteps++;
+                            if (bytes != 0) {
+                                allocatingSteps++;
                             }
                         }
-                        steadySteps++;
                         lossSum += stepper.loss * stepper.size;
                         examples += stepper.size;
                         if (bar != null) {
@@ -168,6 +177,8 @@ final class TrainCommand implements Callable<Integer> {
                 row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : steadyBytes / steadySteps);
                 row.put("steady_steps", steadySteps);
                 row.put("allocating_steps", allocatingSteps);
+                row.put("jit_steps", jitSteps);
+                row.put("jit_step_heap_bytes", jitBytes);
                 row.put("gc_collections", gcs);
                 row.put("arena_peak_bytes", step.peakBytes());
                 row.put("lr", opt.lr());
@@ -175,6 +186,10 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf("epoch %d/%d  loss %.4f  test accuracy %.2f%%  %.0f examples/s  heap %d B/step  GCs %d  arena peak %.1f MiB%n",
                         epoch + 1, epochs, lossSum / examples, 100 * accuracy, examples / seconds,
                         (long) row.get("heap_bytes_per_step"), gcs, step.peakBytes() / 1048576.0);
+                if (jitSteps > 0) {
+                    System.out.printf("           (heap over %d steady steps; %d steps overlapped JIT compilation and allocated %d B in all)%n",
+                            steadySteps, jitSteps, jitBytes);
+                }
             }
             double total = (System.nanoTime() - trainStart) / 1e9;
             System.out.printf("trained in %.1f s; final test accuracy %.2f%%%n", total,
@@ -223,6 +238,9 @@ final class TrainCommand implements Callable<Integer> {
         double loss;
         int size;
         long bytes;
+        /** Whether the JIT finished compiling anything since the previous step ended (Note [Training warm-up]). */
+        boolean jit;
+        private long compileMillis = compileMillis();
 
         Stepper(Module net, Optimizer opt, TensorArena step, BatchLoader loader) {
             this.net = net;
@@ -247,6 +265,9 @@ final class TrainCommand implements Callable<Integer> {
             opt.zeroGrad();
             size = b.size();
             bytes = allocated() - before;
+            long c = compileMillis();
+            jit = c != compileMillis;
+            compileMillis = c;
             return true;
         }
     }
@@ -261,6 +282,11 @@ final class TrainCommand implements Callable<Integer> {
      * {@code TensorArena.reset()} shows it under C2, never with -Xint or C1 only); without this, those JVM
      * allocations land in the first epochs' steps. The tiny batches make the thousands of calls cheap. The model
      * that is trained and its data order are exactly as without it.
+     *
+     * <p>C2 may still finish a compilation during training (a method called once per step reaches its threshold
+     * late). A step during which, or just before which, a compilation finished (the JIT's total compilation time
+     * grew) is not steady state: the epoch line's heap bytes per step are over the other steps, and a second line
+     * says how many steps overlapped compilation and what they allocated, so nothing is hidden.
      */
     private void warmUp(Dataset train, BatchLoader testLoader, TensorArena step, Batch b) {
         if (warmup <= 0) {
@@ -285,7 +311,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static final int TINY_BATCH = 2;
-    private static final int TINY_STEPS_PER_WARMUP = 20;
+    private static final int TINY_STEPS_PER_WARMUP = 5;
 
     private static void run(Stepper s, BatchLoader loader, int steps) {
         int epoch = 0;
@@ -336,6 +362,13 @@ final class TrainCommand implements Callable<Integer> {
 
     private static long allocated() {
         return THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+    }
+
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+
+    /** Total JIT compilation time so far, in ms; it grows when a compilation finishes. */
+    private static long compileMillis() {
+        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
     }
 
     private static long gcCount() {
