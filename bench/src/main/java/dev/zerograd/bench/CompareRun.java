@@ -94,6 +94,12 @@ final class CompareRun {
                 notes.add(s.name() + ": zerograd's step arena peaks at " + Table.bytes(((Number) peak).doubleValue())
                         + " (activations, their gradients and temporaries of one step)");
             }
+            Object jit = r.metrics().get("jit_steps");
+            if (jit != null && ((Number) jit).longValue() > 0) {
+                notes.add(String.format("%s: heap B/step over its JIT-quiet steps; %d of its %d measured steps overlapped a JIT"
+                        + " compilation and allocated %d B in all", s.name(), ((Number) jit).longValue(), r.zerogradSteps(),
+                        ((Number) r.metrics().get("jit_step_heap_bytes")).longValue()));
+            }
             json.add(j);
         }
         out.println();

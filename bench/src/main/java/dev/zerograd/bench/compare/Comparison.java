@@ -20,7 +20,8 @@ import java.util.Map;
  * round at least {@code roundSeconds} and {@code roundMinSteps} steps. Every step is timed alone by its own
  * engine (System.nanoTime / time.perf_counter_ns) and each engine's figure is the median over all its rounds'
  * steps. The ratio is zerograd's median over the peer's: below 1 zerograd is faster. zerograd's heap bytes per
- * step are measured around its measured rounds only, and garbage collections over the whole measured phase.
+ * step are measured around each measured step, over the steps no JIT compilation overlapped (the others are
+ * counted apart, see {@link Sampler}), and garbage collections over the whole measured phase.
  * A workload with a reference (MlpWideStep against the bare GEMMs of MlpWideGemms) runs its reference in the
  * same rounds (workload, reference, peer, ...): measured a minute apart, the two saw different loads and the
  * fraction swung between 72 % and 116 %.
@@ -59,9 +60,6 @@ public final class Comparison {
         }
     }
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private Comparison() {}
 
     /** Compares {@code spec} (with its own parameters) against the peer. */
@@ -78,13 +76,9 @@ public final class Comparison {
             }
             peer.run(s.warmupSteps(), s.peerWarmupSeconds(), 1_000_000);
             List<long[]> peerTimes = new ArrayList<>();
-            long heap = 0;
             long gcBefore = gcCount();
-            long tid = Thread.currentThread().threadId();
             for (int r = 0; r < s.rounds(); r++) {
-                long before = THREADS.getThreadAllocatedBytes(tid);
                 zg.run(w, s.roundMinSteps(), s.roundSeconds(), s.roundMaxSteps(), true);
-                heap += THREADS.getThreadAllocatedBytes(tid) - before;
                 if (ref != null) {
                     zgRef.run(ref, s.roundMinSteps(), s.roundSeconds(), s.roundMaxSteps(), true);
                 }
@@ -95,8 +89,10 @@ public final class Comparison {
             long[] z = zg.times();
             long[] p = peerTimes.stream().flatMapToLong(java.util.Arrays::stream).toArray();
             w.metrics(metrics);
+            metrics.put("jit_steps", zg.jitSteps());
+            metrics.put("jit_step_heap_bytes", zg.jitBytes());
             double refSeconds = ref == null ? Double.NaN : Sampler.medianSeconds(zgRef.times());
-            return new Row(spec, Sampler.medianSeconds(z), Sampler.medianSeconds(p), z.length, p.length, heap / z.length, gcs, refSeconds,
+            return new Row(spec, Sampler.medianSeconds(z), Sampler.medianSeconds(p), z.length, p.length, zg.steadyBytesPerStep(), gcs, refSeconds,
                     metrics);
         }
     }
