@@ -22,25 +22,18 @@ final class Formulas {
 
     /**
      * tanh(x) rounded to float, within 3 ulps of {@code (float) Math.tanh(x)} for every float x (measured over
-     * all floats in [-20, 20]; above 7.9 in magnitude it is exact to the float).
+     * all floats in [-20, 20]).
      *
      * <p>Note [Float tanh]: {@code Math.tanh} costs several times a multiply-add chain per element, and a
-     * chain of small elementwise ops (tanh every fourth op in OpChain) spends most of its time there. Below
-     * |x| = 7.905 this is the odd/even rational minimax approximation p13(x) / q6(x) that Eigen uses for float
-     * tanh (coefficients from Eigen's {@code generic_fast_tanh_float}), evaluated in double; above it the
-     * rational function leaves tanh's range, so tanh comes from exp (|tanh| is then within 3e-7 of 1); below
-     * 4e-4, tanh(x) rounds to x. Only F32 results use it: F64 keeps {@code Math.tanh}.
+     * chain of small elementwise ops (tanh every fourth op in OpChain) spends most of its time there. This is
+     * the odd/even rational minimax approximation p13(x) / q6(x) that Eigen uses for float tanh (coefficients
+     * from Eigen's {@code generic_fast_tanh_float}), evaluated in double on x clamped to [-7.905, 7.905], where
+     * tanh is within 3e-7 of +-1. It has no branch, so C2 vectorizes a loop of it over a float array
+     * ({@link SmallKernels} stages F32 tanh through one); the approximation's error at tiny x is below 2e-7
+     * relative, and NaN stays NaN. Only F32 results use it: F64 keeps {@code Math.tanh}.
      */
     static float tanhF32(float xf) {
-        double x = xf;
-        double ax = Math.abs(x);
-        if (ax < 0.0004) {
-            return xf;
-        }
-        if (ax > 7.90531110763549805) {
-            double e = Math.exp(-2 * ax);
-            return (float) Math.copySign((1 - e) / (1 + e), x);
-        }
+        double x = Math.max(-7.90531110763549805, Math.min(7.90531110763549805, (double) xf));
         double x2 = x * x;
         double p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
         p = x2 * p - 8.60467152213735e-11;

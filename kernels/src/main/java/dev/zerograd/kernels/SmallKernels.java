@@ -258,8 +258,17 @@ final class SmallKernels {
                 }
             }
             case TANH -> {
-                for (int i = 0; i < n; i++) {
-                    os.set(F, oo + 4L * i, Formulas.tanhF32(xs.get(F, xo + 4L * i)));
+                // Staged through float arrays, where C2 vectorizes the branch-free formula (Note [Float tanh]).
+                WalkScratch w = WalkScratch.get();
+                float[] a = w.fa;
+                float[] o = w.fo;
+                for (int base = 0; base < n; base += WalkScratch.BLOCK) {
+                    int m = Math.min(WalkScratch.BLOCK, n - base);
+                    MemorySegment.copy(xs, F, xo + 4L * base, a, 0, m);
+                    for (int i = 0; i < m; i++) {
+                        o[i] = Formulas.tanhF32(a[i]);
+                    }
+                    MemorySegment.copy(o, 0, os, F, oo + 4L * base, m);
                 }
             }
             case TANH_GRAD_FROM_Y -> {
