@@ -212,6 +212,7 @@ public final class MatMul {
         int ldb = TensorChecks.blasInt(op, "ldb", leadingDim(b, bRow));
         int ildc = TensorChecks.blasInt(op, "ldc", ldc);
         long pa = a.segment().address() + ao, pb = b.segment().address() + bo, pc = cs.address() + co;
+        Parallel.quiesce(); // the pool's workers stop spinning: OpenBLAS's threads get the cores (Note [Thread pools])
         if (f32) {
             CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, (float) alpha, pa, lda, pb, ldb,
                     (float) beta, pc, ildc);

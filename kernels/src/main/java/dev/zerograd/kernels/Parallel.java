@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * threads inside GEMM calls. They take turns rather than share: a kernel either runs an elementwise region
  * here or calls BLAS from the caller thread, never both at once. After a region the workers spin for
  * {@code zerograd.spinMicros} (default 50 us) so that back-to-back regions start without a wake-up, then
- * park (LockSupport) and use no CPU; a GEMM that follows therefore has the cores to itself once the spin
- * ends. Give OpenBLAS the same thread count as this pool ({@link #threads()}) so that neither pool
+ * park (LockSupport) and use no CPU. A BLAS call first calls {@link #quiesce()}, which ends that spin at once,
+ * so a GEMM right after a region has the cores to itself from its start rather than 50 us later (with two
+ * cores, a spinning worker would otherwise halve OpenBLAS's second thread for the whole spin). Give OpenBLAS the same thread count as this pool ({@link #threads()}) so that neither pool
  * oversubscribes the machine, and keep both at most the number of physical cores. The thread count comes
  * from {@code -Dzerograd.threads=N} or {@link #setThreads(int)}; the default is
  * {@code Runtime.availableProcessors()}.
@@ -103,6 +104,18 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Tells the workers that the cores are about to be handed to another pool (a BLAS call): workers spinning
+     * after the last region park now instead of at the end of their spin (Note [Thread pools]). The next
+     * region wakes them as usual. Allocates nothing; costs one volatile read when already quiet.
+     */
+    public static void quiesce() {
+        Pool p = pool;
+        if (!p.quiet) {
+            p.quiet = true;
+        }
+    }
+
     /** The workers and the state of the current region. */
     private static final class Pool {
         final int threads;
@@ -120,6 +133,8 @@ public final class Parallel {
         final AtomicInteger done = new AtomicInteger();
         volatile int epoch;
         volatile boolean stopped;
+        /** Set by {@link #quiesce()}, cleared when a region starts: workers do not spin while it is set. */
+        volatile boolean quiet;
 
         Pool(int threads) {
             this.threads = threads;
@@ -147,6 +162,7 @@ public final class Parallel {
             waiter = Thread.currentThread();
             failure = null;
             done.set(0);
+            quiet = false;
             int e = epoch + 1;
             cursor.set((long) e << 32);
             epoch = e;
@@ -235,7 +251,7 @@ public final class Parallel {
                     continue;
                 }
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
-                while (pool.epoch == seen && !pool.stopped && System.nanoTime() < spinUntil) {
+                while (pool.epoch == seen && !pool.stopped && !pool.quiet && System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 }
                 if (pool.epoch == seen && !pool.stopped) {

@@ -3,6 +3,7 @@ package dev.zerograd.kernels;
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * The small-tensor fast path of {@link Reduce#sum} and {@link Reduce#sumTo}: a contiguous input of at most
@@ -66,14 +67,22 @@ final class SmallReduce {
         long xo = x.byteOffset();
         long oo = out.byteOffset();
         if (prefix) {
-            // x is [rows, kept]: out[j] = sum_r x[r, j]
+            // x is [rows, kept]: out[j] = sum_r x[r, j], summed in row order; x is read row by row, a block of
+            // adjacent columns at a time, into double accumulators (a column walk would stride through memory)
             long rows = n / kept;
-            for (long j = 0; j < kept; j++) {
-                double s = 0;
+            double[] acc = WalkScratch.get().acc;
+            for (long j0 = 0; j0 < kept; j0 += WalkScratch.BLOCK) {
+                int w = (int) Math.min(WalkScratch.BLOCK, kept - j0);
+                Arrays.fill(acc, 0, w, 0.0);
                 for (long row = 0; row < rows; row++) {
-                    s += RowKernels.get(xs, f32, xo + (row * kept + j) * es);
+                    long base = xo + (row * kept + j0) * es;
+                    for (int j = 0; j < w; j++) {
+                        acc[j] += RowKernels.get(xs, f32, base + j * es);
+                    }
                 }
-                RowKernels.set(os, f32, oo + j * es, s);
+                for (int j = 0; j < w; j++) {
+                    RowKernels.set(os, f32, oo + (j0 + j) * es, acc[j]);
+                }
             }
         } else {
             // x is [kept, cols]: out[i] = sum_c x[i, c]

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,32 @@ class ParallelTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void workersQuiescedForABlasCallStillJoinTheNextRegion() throws InterruptedException {
+        Parallel.setThreads(2);
+        Thread caller = Thread.currentThread();
+        for (int round = 0; round < 10; round++) {
+            Parallel.forRange(4096, 64, (from, to) -> { });
+            Parallel.quiesce();                       // as MatMul does before a GEMM
+            Thread.sleep(round % 2);                  // the worker parks, or is still spinning, when the region starts
+            AtomicIntegerArray hits = new AtomicIntegerArray(8 * 64);
+            AtomicLong onWorker = new AtomicLong();
+            Parallel.forRange(8 * 64, 64, (from, to) -> {
+                if (Thread.currentThread() != caller) {
+                    onWorker.incrementAndGet();
+                }
+                for (long i = from; i < to; i++) {
+                    hits.incrementAndGet((int) i);
+                }
+                LockSupport.parkNanos(2_000_000);     // long chunks: the woken worker surely claims one
+            });
+            for (int i = 0; i < 8 * 64; i++) {
+                assertEquals(1, hits.get(i), "index " + i + ", round " + round);
+            }
+            assertTrue(onWorker.get() > 0, "round " + round + ": no chunk ran on the worker after quiesce()");
         }
     }
 

@@ -239,7 +239,9 @@ class ReduceTest {
     void sumToReducesBroadcastDims() {
         long[][][] cases = {
             {{2, 3, 4}, {3, 4}}, {{2, 3, 4}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{2, 3, 4}, {}}, {{2, 3, 4}, {2, 1, 4}},
-            {{2, 3, 4}, {2, 3, 4}}, {{5, 1, 4}, {1, 1}}, {{300, 7}, {7}}, {{4, 0, 3}, {3}}, {{4, 0, 3}, {0, 1}}
+            {{2, 3, 4}, {2, 3, 4}}, {{5, 1, 4}, {1, 1}}, {{300, 7}, {7}}, {{4, 0, 3}, {3}}, {{4, 0, 3}, {0, 1}},
+            // bias gradients wider than one accumulator block (256 columns)
+            {{3, 600}, {600}}, {{40, 300}, {1, 300}}
         };
         for (DType dt : RefTensors.FLOATS) {
             for (long[][] c : cases) {

@@ -34,6 +34,12 @@ import dev.zerograd.memory.TensorArena;
  * forward mode, contributions that carry tangents are summed out of place with the op, so the gradients'
  * tangents are the Hessian-vector products of forward-over-reverse.
  *
+ * <p>Note [Direct leaf accumulation]: in a first-order {@link #backward} (no create-graph, no forward mode, no
+ * anomaly checks) a rule whose kernel can compute {@code buffer = beta * buffer + contribution} (GEMM with
+ * beta) may ask {@link Grads#direct} for a leaf's gradient buffer and write its contribution straight into it,
+ * instead of handing over a fresh tensor that is then added in a second pass. For a weight of a wide layer
+ * that saves a weight-sized temporary, OpenBLAS's zero fill of it and the add's read-read-write pass.
+ *
  * <p>A tape is confined to the thread that opened it.
  */
 public final class GradientTape implements AutoCloseable {
@@ -64,6 +70,7 @@ public final class GradientTape implements AutoCloseable {
     private int sourceCount;
     private boolean toLeafGrad;
     private boolean createGraph;
+    private double directBeta = 1;
     private final TapeNode node = new TapeNode();
     private final Grads sink = new Grads(this);
 
@@ -482,6 +489,35 @@ public final class GradientTape implements AutoCloseable {
                 sourceGrads[k] = prev == null ? grad : (sumAsOp(prev, grad) ? Ops.add(prev, grad) : addFresh(prev, grad));
             }
         }
+    }
+
+    /**
+     * Input {@code i}'s gradient buffer for a rule to accumulate into (Note [Direct leaf accumulation]), or null
+     * when the contribution must go through {@link #accumulate}. Allocates the buffer (once, in the leaf's
+     * arena) when the leaf has none; {@link #directBeta} then says 0, since the new buffer's contents are
+     * undefined.
+     */
+    Tensor direct(int r, int i) {
+        directBeta = 1;
+        if (!toLeafGrad || createGraph || anomaly || ctx.forwardActive() || i < 0 || i >= inCount[r]) {
+            return null;
+        }
+        Tensor x = inputPool[inStart[r] + i];
+        if (!x.needsGrad() || producedHere(x)) {
+            return null;
+        }
+        Tensor acc = x.grad();
+        if (acc == null) {
+            acc = x.arena().emptyLike(x);
+            x.setGrad(acc);
+            directBeta = 0;
+        }
+        return acc.isContiguous() && acc.dtype() == x.dtype() && acc.sameShape(x) ? acc : null;
+    }
+
+    /** 0 when the buffer {@link #direct} last returned is new, 1 when it holds earlier contributions. */
+    double directBeta() {
+        return directBeta;
     }
 
     /** Adds a contribution to record slot {@code s} (Note [Gradient buffers]). */

@@ -21,6 +21,21 @@ public final class Grads {
     }
 
     /**
+     * The leaf gradient buffer (input {@code i}'s shape, contiguous) that a rule may sum its contribution into
+     * with a kernel, as {@code buffer = directBeta() * buffer + contribution}, instead of calling {@link #add};
+     * null when it must call {@link #add} (Note [Direct leaf accumulation] in {@link GradientTape}). Ask once
+     * per contribution, right before writing, and read {@link #directBeta()} after asking.
+     */
+    public Tensor direct(int i) {
+        return tape.direct(record, i);
+    }
+
+    /** 0 when the buffer {@link #direct} just returned is new (contents undefined), 1 when it holds a sum. */
+    public double directBeta() {
+        return tape.directBeta();
+    }
+
+    /**
      * The gradient for input {@code i} in the broadcast shape of the op's result: dims the input was broadcast
      * along are summed first (the reverse of NumPy broadcasting).
      */

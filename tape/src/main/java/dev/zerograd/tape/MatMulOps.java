@@ -21,10 +21,10 @@ final class MatMulOps {
             Tensor b = n.input(1);
             boolean ta = n.attr(0) != 0;
             boolean tb = n.attr(1) != 0;
-            if (n.needsGrad(0)) {
+            if (n.needsGrad(0) && !gemmInto(grads, 0, a, g, ta ? b : g, ta ? tb : false, ta ? g : b, ta || !tb)) {
                 grads.addReduced(0, ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb));
             }
-            if (n.needsGrad(1)) {
+            if (n.needsGrad(1) && !gemmInto(grads, 1, b, g, tb ? g : a, tb || !ta, tb ? a : g, tb ? ta : false)) {
                 grads.addReduced(1, tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false));
             }
         }
@@ -38,6 +38,23 @@ final class MatMulOps {
                     db == null ? null : matmul(n.input(0), ta, db, tb)), n);
         }
     };
+
+    /**
+     * Sums {@code op(p) op(q)} straight into the leaf gradient of {@code input} when the tape offers its buffer
+     * (Note [Direct leaf accumulation] in {@link GradientTape}): plain 2-D products only, whose result has the
+     * input's shape without a batch reduction. Returns false when the rule must hand a tensor to the tape.
+     */
+    private static boolean gemmInto(Grads grads, int i, Tensor input, Tensor g, Tensor p, boolean tp, Tensor q, boolean tq) {
+        if (input.rank() != 2 || g.rank() != 2 || !gemmReadable(p) || !gemmReadable(q)) {
+            return false;
+        }
+        Tensor acc = grads.direct(i);
+        if (acc == null) {
+            return false;
+        }
+        MatMul.gemm(p, tp, q, tq, 1.0, grads.directBeta(), acc);
+        return true;
+    }
 
     /** True when GEMM can read the last two dims of {@code t} directly (row- or column-major, any leading dim). */
     private static boolean gemmReadable(Tensor t) {

@@ -53,6 +53,49 @@ class GradientTapeTest {
     }
 
     @Test
+    void matmulSumsStraightIntoLeafGradsLikeTheGradientPath() {
+        // backward writes matmul's leaf gradients with GEMM into grad() (beta 0 into a new buffer, then beta 1);
+        // gradient() takes the ordinary path: both must agree, for every transpose flag and a leaf used twice
+        for (int flags = 0; flags < 4; flags++) {
+            boolean ta = (flags & 1) != 0;
+            boolean tb = (flags & 2) != 0;
+            Tensor a = arena.randn(DType.F64, ta ? new long[] {4, 5} : new long[] {5, 4}, 10 + flags).requiresGrad();
+            Tensor b = arena.randn(DType.F64, tb ? new long[] {3, 4} : new long[] {4, 3}, 20 + flags).requiresGrad();
+            Tensor c = arena.randn(DType.F64, new long[] {3, 3}, 30 + flags);
+            long mark = arena.mark();
+            arena.empty(DType.F64, 1 << 16).fill(Double.NaN); // what follows, the new grad buffers included, lands on NaN
+            arena.reset(mark);
+            Tensor[] ref;
+            try (GradientTape tape = GradientTape.record(arena)) {
+                Tensor[] g = tape.gradient(loss(a, ta, b, tb, c), a, b);
+                ref = new Tensor[] {g[0], g[1]};
+            }
+            for (int pass = 1; pass <= 2; pass++) {
+                try (GradientTape tape = GradientTape.record(arena)) {
+                    tape.backward(loss(a, ta, b, tb, c));
+                }
+                assertClose(ref[0], pass, a.grad(), "a, flags " + flags + ", pass " + pass);
+                assertClose(ref[1], pass, b.grad(), "b, flags " + flags + ", pass " + pass);
+            }
+        }
+    }
+
+    /** sum(tanh(op(a) op(b)) + tanh(op(a) op(b) c)): b enters two products, the upstream gradient is dense. */
+    private static Tensor loss(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
+        Tensor p = Ops.matmul(a, ta, b, tb);
+        return sum(add(tanh(p), tanh(Ops.matmul(Ops.matmul(a, ta, b, tb), false, c, false))));
+    }
+
+    private static void assertClose(Tensor ref, int times, Tensor actual, String what) {
+        double[] r = ref.toDoubleArray();
+        double[] v = actual.toDoubleArray();
+        assertEquals(r.length, v.length, what);
+        for (int i = 0; i < r.length; i++) {
+            assertEquals(times * r[i], v[i], 1e-12 * Math.max(1, Math.abs(r[i])), what + " element " + i);
+        }
+    }
+
+    @Test
     void gradientLeavesGradUntouchedAndReturnsPerSource() {
         Tensor x = vec(1, 2).requiresGrad();
         Tensor y = vec(3, 5).requiresGrad();
