@@ -43,7 +43,9 @@ import java.lang.foreign.MemorySegment;
  * 30.3 ms forward for the 14x14 layer, per image against one chunk of 64); medians, taken while other
  * processes loaded the 2 cores, scattered too widely to rank the two. Chunks do make one OpenBLAS fork-join
  * per group per chunk instead of one per image; callers that want them size the workspace with
- * {@link #workspaceElements(Tensor, Tensor, int, int, int, int, int, int, int, long)}.
+ * {@link #workspaceElements(Tensor, Tensor, int, int, int, int, int, int, int, long)} or, for a byte budget,
+ * {@link #workspaceElementsWithin}. The tape's conv ops take chunks of about 2 MiB of workspace (Note
+ * [Conv chunks] in the tape's ConvOps).
  *
  * <p>Note [Conv threads]: im2col, col2im, the stage moves and the bias fill run on the {@link Parallel} pool
  * over (image, channel) pairs; the GEMMs run on the calling thread, with OpenBLAS's own threads (Note
@@ -109,6 +111,20 @@ public final class Conv {
         Im2Col t = Im2Col.get();
         geometry(op, t, x, "x", w, "w", null, null, strideH, strideW, padH, padW, dilH, dilW, groups);
         return weightStage(t) + Math.max(1, Math.min(t.n, imagesPerChunk)) * perImage(t);
+    }
+
+    /**
+     * Elements of the largest workspace of at most {@code maxElements} elements (Note [Batched GEMM]): chunks
+     * of as many images as fit, at least one image ({@link #workspaceElements} for one image when not even
+     * that fits) and at most the whole batch.
+     */
+    public static long workspaceElementsWithin(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int dilH,
+                                               int dilW, int groups, long maxElements) {
+        String op = "Conv.workspaceElementsWithin";
+        Im2Col t = Im2Col.get();
+        geometry(op, t, x, "x", w, "w", null, null, strideH, strideW, padH, padW, dilH, dilW, groups);
+        long images = Math.max(1, Math.min(t.n, (maxElements - weightStage(t)) / perImage(t)));
+        return weightStage(t) + chunk(t.n, images) * perImage(t);
     }
 
     /** Images per chunk when n images are split into equal chunks of at most {@code most} (at least 1). */

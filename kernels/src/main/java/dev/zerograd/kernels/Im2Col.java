@@ -159,15 +159,20 @@ final class Im2Col extends UnitTask {
 
     /** Zeroes {@code bytes} bytes of the column buffer at {@code at}. */
     private void zero(long at, long bytes) {
+        zeroBytes(cs, at, bytes);
+    }
+
+    /** Zeroes {@code bytes} bytes (a multiple of 4) of s at {@code at}, without a slice per call. */
+    static void zeroBytes(MemorySegment s, long at, long bytes) {
         if (bytes <= 32) {
             for (long i = 0; i < bytes; i += 4) {
-                cs.set(JAVA_FLOAT_UNALIGNED, at + i, 0f);
+                s.set(JAVA_FLOAT_UNALIGNED, at + i, 0f);
             }
             return;
         }
         while (bytes > 0) {
             long k = Math.min(bytes, ZERO_BYTES);
-            MemorySegment.copy(ZERO, 0, cs, at, k);
+            MemorySegment.copy(ZERO, 0, s, at, k);
             at += k;
             bytes -= k;
         }

@@ -141,6 +141,16 @@ class ConvTest {
         assertEquals(weightStage + perImage, full, "workspace rule");
         long batched = Conv.workspaceElements(x, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, g.n);
         assertEquals(weightStage + Math.max(1, g.n) * perImage, batched, "workspace rule for the whole batch");
+        assertEquals(full, Conv.workspaceElementsWithin(x, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, 0),
+                "a budget below one image still gives one image");
+        assertEquals(batched, Conv.workspaceElementsWithin(x, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, Long.MAX_VALUE / 2),
+                "a large budget gives the whole batch");
+        if (g.n >= 3) {
+            // Room for n - 1 images: the batch splits into two equal chunks of ceil(n / 2).
+            long within = Conv.workspaceElementsWithin(x, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups,
+                    weightStage + (g.n - 1) * perImage);
+            assertEquals(weightStage + Math.ceilDiv(g.n, 2) * perImage, within, "a budget for n - 1 images");
+        }
         Tensor ws = arena.empty(dt, minimal ? full : batched);
         ws.fill(Double.NaN); // scratch contents must not leak into results
         return ws;

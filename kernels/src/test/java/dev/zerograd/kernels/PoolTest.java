@@ -29,6 +29,9 @@ class PoolTest {
             {2, 2, 9, 8, 3, 2, 1, 2, 1, 1, 2, 1},    // non-square, dilation 2 on H
             {1, 1, 5, 5, 5, 5, 1, 1, 2, 2, 1, 1},    // global window with padding
             {3, 2, 6, 7, 1, 1, 2, 3, 0, 0, 1, 1},    // 1x1 subsampling
+            {2, 3, 7, 9, 2, 2, 2, 2, 0, 0, 1, 1},    // 2x2 / 2 on odd sizes (the last row and column dropped)
+            {1, 2, 9, 9, 2, 2, 1, 1, 0, 0, 2, 2},    // 2x2, overlapping, dilated, unpadded
+            {2, 2, 8, 7, 3, 2, 2, 1, 0, 0, 1, 1},    // unpadded non-square window
     };
 
     private static int out(int in, int k, int s, int p, int d) {
@@ -118,6 +121,29 @@ class PoolTest {
         Pool.maxPool2d(x, 3, 3, 1, 1, 0, 0, 1, 1, y, idx);
         assertEquals(Double.NaN, y.getDoubleFlat(0));
         assertEquals(2, (long) idx.getDoubleFlat(0));
+    }
+
+    @Test
+    void unpadded2x2WindowsTakeTheFirstMaximumOrTheLastNaNInBothDtypes() {
+        float nan = Float.NaN;
+        float[] v = {1, nan, nan, 1, 3, 3, -1, -2, nan, 2, 0, 0, 2, 3, -3, -1};
+        for (DType dt : SpatialTestSupport.FLOATS) {
+            arena.reset();
+            Tensor x = arena.empty(dt, 1, 1, 2, 8);
+            for (int i = 0; i < v.length; i++) {
+                x.setDoubleFlat(i, v[i]);
+            }
+            Tensor y = arena.empty(dt, 1, 1, 1, 4), idx = arena.empty(DType.I64, 1, 1, 1, 4);
+            Pool.maxPool2d(x, 2, 2, 2, 2, 0, 0, 1, 1, y, idx);
+            assertEquals(Double.NaN, y.getDoubleFlat(0), dt + " window 0");
+            assertEquals(Double.NaN, y.getDoubleFlat(1), dt + " window 1");
+            assertEquals(3, y.getDoubleFlat(2), dt + " window 2");
+            assertEquals(-1, y.getDoubleFlat(3), dt + " window 3");
+            long[] expected = {8, 2, 4, 6};
+            for (int o = 0; o < 4; o++) {
+                assertEquals(expected[o], (long) idx.getDoubleFlat(o), dt + " index of window " + o);
+            }
+        }
     }
 
     @Test
