@@ -36,7 +36,10 @@ import dev.zerograd.memory.TensorArena;
  * first) and at what the arena has left. On one thread the CNN step cost the same CPU time with chunks of
  * 2 MiB as image by image (57-70 ms either way, measured while other jobs loaded the machine) and 20-30%
  * more with chunks of 6, 16 or 64 MiB, whose columns leave the caches. On two threads the chunk turns 64
- * OpenBLAS fork-joins on 64 x 196 x 288 products into 10 on 64 x 1372 x 288 products, which split evenly.
+ * OpenBLAS fork-joins on 64 x 196 x 288 products into 10 on 64 x 1372 x 288 products, which split evenly:
+ * best of 30 steps, 40-42 ms with 2 MiB chunks against 48-55 ms image by image and 49-52 ms with 64 MiB
+ * (both the system's OpenMP and the bundled pthreads OpenBLAS; the medians, taken beside other jobs, were
+ * too scattered to rank).
  */
 final class ConvOps {
     private ConvOps() {}
