@@ -137,6 +137,7 @@ final class ConvBlas {
         int ildc = TensorChecks.blasInt(op, "ldc", ldc);
         // Raw addresses (Note [Address downcalls] in CblasAddress): every extent was checked against its slab.
         long pa = as.address() + ao, pb = bs.address() + bo, pc = cs.address() + co;
+        Parallel.quiesce(); // as in MatMul: the pool's workers stop spinning so OpenBLAS's threads get the cores
         if (f32) {
             CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, 1f, pa, lda, pb, ldb, (float) beta, pc, ildc);
         } else {
