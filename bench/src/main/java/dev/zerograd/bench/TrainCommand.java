@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--alloc-trace", description = "print the first N steps of each epoch that allocated on the heap")
     int allocTrace;
 
-    @Option(names = "--warmup", description = "training steps on a throwaway model before training (then 5 times as "
+    @Option(names = "--warmup", description = "training steps on a throwaway model before training (then 10 times as "
             + "many on batches of 2), so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
     int warmup = 300;
 
@@ -132,32 +132,12 @@ final class TrainCommand implements Callable<Integer> {
                 step.resetPeak();
                 double lossSum = 0;
                 long examples = 0;
-                long steadyBytes = 0;
-                long steadySteps = 0;
-                long jitSteps = 0;
-                long jitBytes = 0;
-                int traced = 0;
-                long allocatingSteps = 0;
+                HeapTally heap = new HeapTally(epoch + 1, allocTrace);
                 long start = System.nanoTime();
                 Stepper stepper = new Stepper(net, opt, step, loader);
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
                     while (stepper.next()) {
-                        long bytes = stepper.bytes;
-                        if (bytes != 0 && traced < allocTrace) {
-                            traced++;
-                            System.out.printf("  step %d of epoch %d allocated %d bytes%s%n", steadySteps + jitSteps, epoch + 1,
-                                    bytes, stepper.jit ? " (the JIT installed compiled code during it)" : "");
-                        }
-                        if (stepper.jit) {
-                            jitSteps++;
-                            jitBytes += bytes;
-                        } else {
-                            steadyBytes += bytes;
-                            steadySteps++;
-                            if (bytes != 0) {
-                                allocatingSteps++;
-                            }
-                        }
+                        heap.add(stepper.bytes, stepper.jit);
                         lossSum += stepper.loss * stepper.size;
                         examples += stepper.size;
                         if (bar != null) {
@@ -165,6 +145,10 @@ final class TrainCommand implements Callable<Integer> {
                         }
                     }
                 }
+                heap.finish();
+                long steadySteps = heap.steadySteps;
+                long jitSteps = heap.jitSteps;
+                long jitBytes = heap.jitBytes;
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long gcs = gcCount() - gcBefore;
                 double accuracy = evaluate(net, testLoader, step, b);
@@ -174,9 +158,9 @@ final class TrainCommand implements Callable<Integer> {
                 row.put("test_accuracy", accuracy);
                 row.put("examples_per_second", examples / seconds);
                 row.put("seconds", seconds);
-                row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : steadyBytes / steadySteps);
+                row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : heap.steadyBytes / steadySteps);
                 row.put("steady_steps", steadySteps);
-                row.put("allocating_steps", allocatingSteps);
+                row.put("allocating_steps", heap.allocatingSteps);
                 row.put("jit_steps", jitSteps);
                 row.put("jit_step_heap_bytes", jitBytes);
                 row.put("gc_collections", gcs);
@@ -273,6 +257,65 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
+     * Sorts an epoch's per-step heap bytes into steady steps and steps that overlapped a JIT compilation. The
+     * JIT's compilation time grows only after a compilation has installed its code, which the step before may
+     * already have run, so a step is counted as overlapping when the counter grew during it or during the next
+     * step (Note [Training warm-up]). Prints the first {@code trace} allocating steps.
+     */
+    private static final class HeapTally {
+        private final int epoch;
+        private final int trace;
+        private int traced;
+        private long index = -1;
+        private long pendingBytes;
+        private boolean pendingJit;
+        long steadyBytes;
+        long steadySteps;
+        long allocatingSteps;
+        long jitBytes;
+        long jitSteps;
+
+        HeapTally(int epoch, int trace) {
+            this.epoch = epoch;
+            this.trace = trace;
+        }
+
+        void add(long bytes, boolean jit) {
+            if (index >= 0) {
+                settle(pendingJit || jit);
+            }
+            index++;
+            pendingBytes = bytes;
+            pendingJit = jit;
+        }
+
+        void finish() {
+            if (index >= 0) {
+                settle(pendingJit);
+            }
+        }
+
+        private void settle(boolean jit) {
+            long bytes = pendingBytes;
+            if (bytes != 0 && traced < trace) {
+                traced++;
+                System.out.printf("  step %d of epoch %d allocated %d bytes%s%n", index, epoch, bytes,
+                        jit ? " (a JIT compilation finished during it or the next step)" : "");
+            }
+            if (jit) {
+                jitSteps++;
+                jitBytes += bytes;
+            } else {
+                steadySteps++;
+                steadyBytes += bytes;
+                if (bytes != 0) {
+                    allocatingSteps++;
+                }
+            }
+        }
+    }
+
+    /**
      * Note [Training warm-up]: trains a throwaway model of the same kind (other seed, own optimizer of the same
      * kind) through the same {@link Stepper}, first {@code warmup} steps on full batches, then
      * {@value #TINY_STEPS_PER_WARMUP} times as many on batches of {@value #TINY_BATCH}, and evaluates it once, so
@@ -284,8 +327,8 @@ final class TrainCommand implements Callable<Integer> {
      * that is trained and its data order are exactly as without it.
      *
      * <p>C2 may still finish a compilation during training (a method called once per step reaches its threshold
-     * late). A step during which, or just before which, a compilation finished (the JIT's total compilation time
-     * grew) is not steady state: the epoch line's heap bytes per step are over the other steps, and a second line
+     * late). A step during which a compilation finished (the JIT's total compilation time grew), and the step
+     * before it (the code is installed before the counter grows), are not steady state: the epoch line's heap bytes per step are over the other steps, and a second line
      * says how many steps overlapped compilation and what they allocated, so nothing is hidden.
      */
     private void warmUp(Dataset train, BatchLoader testLoader, TensorArena step, Batch b) {
@@ -311,7 +354,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static final int TINY_BATCH = 2;
-    private static final int TINY_STEPS_PER_WARMUP = 5;
+    private static final int TINY_STEPS_PER_WARMUP = 10;
 
     private static void run(Stepper s, BatchLoader loader, int steps) {
         int epoch = 0;
