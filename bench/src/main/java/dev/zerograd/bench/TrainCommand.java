@@ -18,7 +18,6 @@ import dev.zerograd.nn.optim.SGD;
 import dev.zerograd.tape.GradientTape;
 import dev.zerograd.tape.Ops;
 import dev.zerograd.tape.Tape;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -88,9 +87,6 @@ final class TrainCommand implements Callable<Integer> {
             + "many on batches of 2), so the JIT has compiled the step before anything is measured (default: ${DEFAULT-VALUE})")
     int warmup = 300;
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @Override
     public Integer call() throws Exception {
         if (epochs < 1 || batch < 1) {
@@ -132,12 +128,11 @@ final class TrainCommand implements Callable<Integer> {
                 step.resetPeak();
                 double lossSum = 0;
                 long examples = 0;
-                HeapTally heap = new HeapTally(epoch + 1, allocTrace);
+                StepHeap heap = new StepHeap("epoch " + (epoch + 1), allocTrace);
                 long start = System.nanoTime();
-                Stepper stepper = new Stepper(net, opt, step, loader);
+                Stepper stepper = new Stepper(net, opt, step, loader, heap);
                 try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + epochs, loader.batches())) {
                     while (stepper.next()) {
-                        heap.add(stepper.bytes, stepper.jit);
                         lossSum += stepper.loss * stepper.size;
                         examples += stepper.size;
                         if (bar != null) {
@@ -146,9 +141,6 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }
                 heap.finish();
-                long steadySteps = heap.steadySteps;
-                long jitSteps = heap.jitSteps;
-                long jitBytes = heap.jitBytes;
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long gcs = gcCount() - gcBefore;
                 double accuracy = evaluate(net, testLoader, step, b);
@@ -158,11 +150,11 @@ final class TrainCommand implements Callable<Integer> {
                 row.put("test_accuracy", accuracy);
                 row.put("examples_per_second", examples / seconds);
                 row.put("seconds", seconds);
-                row.put("heap_bytes_per_step", steadySteps == 0 ? 0 : heap.steadyBytes / steadySteps);
-                row.put("steady_steps", steadySteps);
-                row.put("allocating_steps", heap.allocatingSteps);
-                row.put("jit_steps", jitSteps);
-                row.put("jit_step_heap_bytes", jitBytes);
+                row.put("heap_bytes_per_step", heap.steadyBytesPerStep());
+                row.put("steady_steps", heap.steadySteps());
+                row.put("allocating_steps", heap.allocatingSteps());
+                row.put("jit_steps", heap.jitSteps());
+                row.put("jit_step_heap_bytes", heap.jitBytes());
                 row.put("gc_collections", gcs);
                 row.put("arena_peak_bytes", step.peakBytes());
                 row.put("lr", opt.lr());
@@ -170,9 +162,9 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf("epoch %d/%d  loss %.4f  test accuracy %.2f%%  %.0f examples/s  heap %d B/step  GCs %d  arena peak %.1f MiB%n",
                         epoch + 1, epochs, lossSum / examples, 100 * accuracy, examples / seconds,
                         (long) row.get("heap_bytes_per_step"), gcs, step.peakBytes() / 1048576.0);
-                if (jitSteps > 0) {
+                if (heap.jitSteps() > 0) {
                     System.out.printf("           (heap over %d steady steps; %d steps overlapped JIT compilation and allocated %d B in all)%n",
-                            steadySteps, jitSteps, jitBytes);
+                            heap.steadySteps(), heap.jitSteps(), heap.jitBytes());
                 }
             }
             double total = (System.nanoTime() - trainStart) / 1e9;
@@ -218,24 +210,22 @@ final class TrainCommand implements Callable<Integer> {
         private final Optimizer opt;
         private final TensorArena step;
         private final BatchLoader loader;
+        private final StepHeap heap;
         private final Batch b = new Batch();
         double loss;
         int size;
-        long bytes;
-        /** Whether the JIT finished compiling anything since the previous step ended (Note [Training warm-up]). */
-        boolean jit;
-        private long compileMillis = compileMillis();
 
-        Stepper(Module net, Optimizer opt, TensorArena step, BatchLoader loader) {
+        Stepper(Module net, Optimizer opt, TensorArena step, BatchLoader loader, StepHeap heap) {
             this.net = net;
             this.opt = opt;
             this.step = step;
             this.loader = loader;
+            this.heap = heap;
         }
 
         /** Runs the loader's next batch; false at the end of the epoch. */
         boolean next() {
-            long before = allocated();
+            heap.begin();
             step.reset();
             if (!loader.next(step, b)) {
                 return false;
@@ -248,70 +238,8 @@ final class TrainCommand implements Callable<Integer> {
             opt.step();
             opt.zeroGrad();
             size = b.size();
-            bytes = allocated() - before;
-            long c = compileMillis();
-            jit = c != compileMillis;
-            compileMillis = c;
+            heap.end();
             return true;
-        }
-    }
-
-    /**
-     * Sorts an epoch's per-step heap bytes into steady steps and steps that overlapped a JIT compilation. The
-     * JIT's compilation time grows only after a compilation has installed its code, which the step before may
-     * already have run, so a step is counted as overlapping when the counter grew during it or during the next
-     * step (Note [Training warm-up]). Prints the first {@code trace} allocating steps.
-     */
-    private static final class HeapTally {
-        private final int epoch;
-        private final int trace;
-        private int traced;
-        private long index = -1;
-        private long pendingBytes;
-        private boolean pendingJit;
-        long steadyBytes;
-        long steadySteps;
-        long allocatingSteps;
-        long jitBytes;
-        long jitSteps;
-
-        HeapTally(int epoch, int trace) {
-            this.epoch = epoch;
-            this.trace = trace;
-        }
-
-        void add(long bytes, boolean jit) {
-            if (index >= 0) {
-                settle(pendingJit || jit);
-            }
-            index++;
-            pendingBytes = bytes;
-            pendingJit = jit;
-        }
-
-        void finish() {
-            if (index >= 0) {
-                settle(pendingJit);
-            }
-        }
-
-        private void settle(boolean jit) {
-            long bytes = pendingBytes;
-            if (bytes != 0 && traced < trace) {
-                traced++;
-                System.out.printf("  step %d of epoch %d allocated %d bytes%s%n", index, epoch, bytes,
-                        jit ? " (a JIT compilation finished during it or the next step)" : "");
-            }
-            if (jit) {
-                jitSteps++;
-                jitBytes += bytes;
-            } else {
-                steadySteps++;
-                steadyBytes += bytes;
-                if (bytes != 0) {
-                    allocatingSteps++;
-                }
-            }
         }
     }
 
@@ -327,9 +255,9 @@ final class TrainCommand implements Callable<Integer> {
      * that is trained and its data order are exactly as without it.
      *
      * <p>C2 may still finish a compilation during training (a method called once per step reaches its threshold
-     * late). A step during which a compilation finished (the JIT's total compilation time grew), and the step
-     * before it (the code is installed before the counter grows), are not steady state: the epoch line's heap bytes per step are over the other steps, and a second line
-     * says how many steps overlapped compilation and what they allocated, so nothing is hidden.
+     * late). Steps that overlap one are not steady state ({@link StepHeap}, Note [Steps that overlap the JIT]):
+     * the epoch line's heap bytes per step are over the other steps, and a second line says how many steps
+     * overlapped compilation and what they allocated, so nothing is hidden.
      */
     private void warmUp(Dataset train, BatchLoader testLoader, TensorArena step, Batch b) {
         if (warmup <= 0) {
@@ -339,13 +267,14 @@ final class TrainCommand implements Callable<Integer> {
         int rows = (int) Math.min(train.size(), Math.max(batch, 4096));
         try (Module twin = model == ModelKind.cnn ? Models.cnn(seed + 1) : Models.mlp(seed + 1)) {
             Optimizer o = optimizer(twin.parameters(), 1e-4);
-            BatchLoader full = new BatchLoader(train.images().slice(0, 0, rows), train.labels().slice(0, 0, rows),
-                    BatchLoader.Options.shuffled(batch, seed + 1));
-            BatchLoader tiny = new BatchLoader(train.images().slice(0, 0, rows), train.labels().slice(0, 0, rows),
-                    BatchLoader.Options.shuffled(TINY_BATCH, seed + 1));
-            run(new Stepper(twin, o, step, full), full, warmup);
-            run(new Stepper(twin, o, step, tiny), tiny, TINY_STEPS_PER_WARMUP * warmup);
-            run(new Stepper(twin, o, step, full), full, warmup / 10 + 1);
+            Tensor images = train.images().slice(0, 0, rows);
+            Tensor labels = train.labels().slice(0, 0, rows);
+            BatchLoader full = new BatchLoader(images, labels, BatchLoader.Options.shuffled(batch, seed + 1));
+            BatchLoader tiny = new BatchLoader(images, labels, BatchLoader.Options.shuffled(TINY_BATCH, seed + 1));
+            StepHeap unmeasured = new StepHeap();
+            run(new Stepper(twin, o, step, full, unmeasured), full, warmup);
+            run(new Stepper(twin, o, step, tiny, unmeasured), tiny, TINY_STEPS_PER_WARMUP * warmup);
+            run(new Stepper(twin, o, step, full, unmeasured), full, warmup / 10 + 1);
             evaluate(twin, testLoader, step, b);
         }
         step.reset();
@@ -401,17 +330,6 @@ final class TrainCommand implements Callable<Integer> {
         step.reset();
         net.train();
         return (double) correct / total;
-    }
-
-    private static long allocated() {
-        return THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
-    }
-
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-
-    /** Total JIT compilation time so far, in ms; it grows when a compilation finishes. */
-    private static long compileMillis() {
-        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
     }
 
     private static long gcCount() {

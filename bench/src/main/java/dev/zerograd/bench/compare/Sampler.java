@@ -1,8 +1,7 @@
 package dev.zerograd.bench.compare;
 
+import dev.zerograd.bench.StepHeap;
 import dev.zerograd.bench.workloads.Workload;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
@@ -10,22 +9,14 @@ import java.util.Arrays;
  * each step): {@code System.nanoTime} around each {@link Workload#step()}, into a preallocated array, so the
  * timed loop allocates nothing.
  *
- * <p>Recorded steps also count the heap bytes this thread allocates inside the step. A step during which a JIT
- * compilation finished (the {@link CompilationMXBean}'s total time grew since the previous step) is counted
- * apart: while C2 installs code the JVM allocates a few KB on the calling thread, which is not the workload's
- * allocation (Note [Training warm-up] in the train command). Both figures are reported.
+ * <p>Recorded steps also count the heap bytes this thread allocates inside the step, with the steps that
+ * overlapped a JIT compilation counted apart ({@link StepHeap}, Note [Steps that overlap the JIT]). Both
+ * figures are reported.
  */
 public final class Sampler {
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-
     private final long[] times;
     private int count;
-    private long steadyBytes;
-    private long steadySteps;
-    private long jitBytes;
-    private long jitSteps;
+    private final StepHeap heap = new StepHeap();
     /** Keeps step results observable, so no step can be eliminated. */
     private volatile double sink;
 
@@ -45,49 +36,37 @@ public final class Sampler {
         long deadline = System.nanoTime() + (long) (minSeconds * 1e9);
         double s = 0;
         int n = 0;
-        long tid = Thread.currentThread().threadId();
-        long compiled = compileMillis();
         while (n < maxSteps && (!record || count < times.length) && (n < minSteps || System.nanoTime() < deadline)) {
-            long b0 = THREADS.getThreadAllocatedBytes(tid);
+            if (record) {
+                heap.begin();
+            }
             long t0 = System.nanoTime();
             s += w.step();
             long t = System.nanoTime() - t0;
-            long bytes = THREADS.getThreadAllocatedBytes(tid) - b0;
-            long c = compileMillis();
             if (record) {
+                heap.end();
                 times[count++] = t;
-                if (c != compiled) {
-                    jitSteps++;
-                    jitBytes += bytes;
-                } else {
-                    steadySteps++;
-                    steadyBytes += bytes;
-                }
             }
-            compiled = c;
             n++;
         }
+        heap.finish();
         sink = s;
         return n;
     }
 
     /** Heap bytes per recorded step, over the steps that no JIT compilation overlapped (0 when there are none). */
     public long steadyBytesPerStep() {
-        return steadySteps == 0 ? 0 : steadyBytes / steadySteps;
+        return heap.steadyBytesPerStep();
     }
 
     /** Recorded steps that a JIT compilation overlapped. */
     public long jitSteps() {
-        return jitSteps;
+        return heap.jitSteps();
     }
 
     /** Heap bytes allocated in all during the recorded steps that a JIT compilation overlapped. */
     public long jitBytes() {
-        return jitBytes;
-    }
-
-    private static long compileMillis() {
-        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
+        return heap.jitBytes();
     }
 
     /** Recorded step times so far, in nanoseconds (allocates a copy). */

@@ -1,0 +1,132 @@
+package dev.zerograd.bench;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * Heap bytes the calling thread allocates per step, sorted into steady steps and steps that overlapped a JIT
+ * compilation, for {@code ./zerograd train} and the PyTorch comparison.
+ *
+ * <p>Note [Steps that overlap the JIT]: while C2 installs compiled code the JVM allocates a few hundred bytes
+ * to a few KB on the calling thread (a loop of nothing but {@code TensorArena.reset()} shows it under C2, never
+ * with -Xint or C1 only). Those bytes are the JVM's, not the step's, so a step counts as overlapping when the
+ * JIT's total compilation time grew during it or during the next step (the code is installed before the
+ * counter moves, and the step before may already have run it). Overlapping steps are counted and reported
+ * apart, not dropped. Deoptimizations do not move the counter, so their re-materialized objects stay in the
+ * steady figure.
+ *
+ * <p>Use from one thread: {@link #begin()} and {@link #end()} around each step, {@link #finish()} after the
+ * last. Allocates nothing per step.
+ */
+public final class StepHeap {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+
+    private final String label;
+    private final int trace;
+    private int traced;
+    private long before;
+    private long compiled = compileMillis();
+    private long index = -1;
+    private boolean pending;
+    private long pendingBytes;
+    private boolean pendingJit;
+    private long steadyBytes;
+    private long steadySteps;
+    private long allocatingSteps;
+    private long jitBytes;
+    private long jitSteps;
+
+    /** Counts silently. */
+    public StepHeap() {
+        this("", 0);
+    }
+
+    /** Prints the first {@code trace} allocating steps as "step i of {@code label} allocated n bytes". */
+    public StepHeap(String label, int trace) {
+        this.label = label;
+        this.trace = trace;
+    }
+
+    /** Total JIT compilation time so far, in ms; it grows when a compilation finishes. */
+    private static long compileMillis() {
+        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
+    }
+
+    private static long allocated() {
+        return THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    /** Starts a step. */
+    public void begin() {
+        before = allocated();
+    }
+
+    /** Ends the step started by {@link #begin()}; it is sorted once the next step ends or {@link #finish()}. */
+    public void end() {
+        long bytes = allocated() - before;
+        long c = compileMillis();
+        boolean jit = c != compiled;
+        compiled = c;
+        if (pending) {
+            settle(pendingJit || jit);
+        }
+        index++;
+        pending = true;
+        pendingBytes = bytes;
+        pendingJit = jit;
+    }
+
+    /** Sorts the last step; call it after the last {@link #end()} before reading the figures. */
+    public void finish() {
+        if (pending) {
+            settle(pendingJit);
+            pending = false;
+        }
+    }
+
+    private void settle(boolean jit) {
+        long bytes = pendingBytes;
+        if (bytes != 0 && traced < trace) {
+            traced++;
+            System.out.printf("  step %d of %s allocated %d bytes%s%n", index, label, bytes,
+                    jit ? " (a JIT compilation finished during it or the next step)" : "");
+        }
+        if (jit) {
+            jitSteps++;
+            jitBytes += bytes;
+        } else {
+            steadySteps++;
+            steadyBytes += bytes;
+            if (bytes != 0) {
+                allocatingSteps++;
+            }
+        }
+    }
+
+    /** Steps no JIT compilation overlapped. */
+    public long steadySteps() {
+        return steadySteps;
+    }
+
+    /** Heap bytes per steady step (0 when there are none). */
+    public long steadyBytesPerStep() {
+        return steadySteps == 0 ? 0 : steadyBytes / steadySteps;
+    }
+
+    /** Steady steps that allocated anything. */
+    public long allocatingSteps() {
+        return allocatingSteps;
+    }
+
+    /** Steps that a JIT compilation overlapped. */
+    public long jitSteps() {
+        return jitSteps;
+    }
+
+    /** Heap bytes allocated in all during the steps that a JIT compilation overlapped. */
+    public long jitBytes() {
+        return jitBytes;
+    }
+}
