@@ -2,6 +2,7 @@ package dev.zerograd.kernels;
 
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
@@ -95,48 +96,12 @@ final class SmallKernels {
         if (partialOverlap(x, out, xs, os)) {
             return false;
         }
-        boolean f32 = out.dtype() == DType.F32;
-        long es = f32 ? 4 : 8;
         long xo = x.byteOffset();
         long oo = out.byteOffset();
-        if (f32) {
+        if (out.dtype() == DType.F32) {
             unaryF32(op, xs, xo, os, oo, (int) n, alpha);
-            return true;
-        }
-        switch (op) {
-            case NEG -> {
-                for (long i = 0; i < n; i++) {
-                    RowKernels.set(os, f32, oo + i * es, -RowKernels.get(xs, f32, xo + i * es));
-                }
-            }
-            case RELU -> {
-                for (long i = 0; i < n; i++) {
-                    double v = RowKernels.get(xs, f32, xo + i * es);
-                    RowKernels.set(os, f32, oo + i * es, Math.max(v, 0.0));
-                }
-            }
-            case RELU_GRAD -> {
-                for (long i = 0; i < n; i++) {
-                    RowKernels.set(os, f32, oo + i * es, RowKernels.get(xs, f32, xo + i * es) > 0 ? 1.0 : 0.0);
-                }
-            }
-            case TANH_GRAD_FROM_Y -> {
-                for (long i = 0; i < n; i++) {
-                    double y = RowKernels.get(xs, f32, xo + i * es);
-                    RowKernels.set(os, f32, oo + i * es, 1.0 - y * y);
-                }
-            }
-            case SQUARE -> {
-                for (long i = 0; i < n; i++) {
-                    double v = RowKernels.get(xs, f32, xo + i * es);
-                    RowKernels.set(os, f32, oo + i * es, v * v);
-                }
-            }
-            default -> {
-                for (long i = 0; i < n; i++) {
-                    RowKernels.set(os, f32, oo + i * es, Formulas.unary(op, RowKernels.get(xs, f32, xo + i * es), alpha));
-                }
-            }
+        } else {
+            unaryF64(op, xs, xo, os, oo, (int) n, alpha);
         }
         return true;
     }
@@ -238,6 +203,46 @@ final class SmallKernels {
     }
 
     private static final ValueLayout.OfFloat F = JAVA_FLOAT_UNALIGNED;
+
+    private static final ValueLayout.OfDouble D = JAVA_DOUBLE_UNALIGNED;
+
+    /** out[i] = op(x[i]) over n contiguous doubles. */
+    private static void unaryF64(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int n, double alpha) {
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(D, oo + 8L * i, -xs.get(D, xo + 8L * i));
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(D, oo + 8L * i, Math.max(xs.get(D, xo + 8L * i), 0.0));
+                }
+            }
+            case RELU_GRAD -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(D, oo + 8L * i, xs.get(D, xo + 8L * i) > 0 ? 1.0 : 0.0);
+                }
+            }
+            case TANH_GRAD_FROM_Y -> {
+                for (int i = 0; i < n; i++) {
+                    double y = xs.get(D, xo + 8L * i);
+                    os.set(D, oo + 8L * i, 1.0 - y * y);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    double v = xs.get(D, xo + 8L * i);
+                    os.set(D, oo + 8L * i, v * v);
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    os.set(D, oo + 8L * i, Formulas.unary(op, xs.get(D, xo + 8L * i), alpha));
+                }
+            }
+        }
+    }
 
     /** out[i] = op(x[i]) over n contiguous floats. */
     private static void unaryF32(UnaryOp op, MemorySegment xs, long xo, MemorySegment os, long oo, int n, double alpha) {
