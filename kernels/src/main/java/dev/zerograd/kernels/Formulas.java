@@ -20,31 +20,51 @@ final class Formulas {
     /** Above this beta x, softplus(x) is x and its derivative 1 (the rest is below f32 resolution of x). */
     static final double SOFTPLUS_THRESHOLD = 20.0;
 
+    /** Where float tanh saturates: tanh(7.905) is within 3e-7 of 1 (Note [Float tanh]). */
+    static final float TANH_CLAMP = 7.90531110763549805f;
+    /** Below this |x|, tanh(x) rounds to x in float (x^3 / 3 is under half an ulp of x). */
+    static final float TANH_TINY = 0.0004f;
+    // Eigen's generic_fast_tanh_float coefficients: the odd numerator p13, the even denominator q6.
+    static final float TANH_A13 = -2.76076847742355e-16f;
+    static final float TANH_A11 = 2.00018790482477e-13f;
+    static final float TANH_A9 = -8.60467152213735e-11f;
+    static final float TANH_A7 = 5.12229709037114e-08f;
+    static final float TANH_A5 = 1.48572235717979e-05f;
+    static final float TANH_A3 = 6.37261928875436e-04f;
+    static final float TANH_A1 = 4.89352455891786e-03f;
+    static final float TANH_B6 = 1.19825839466702e-06f;
+    static final float TANH_B4 = 1.18534705686654e-04f;
+    static final float TANH_B2 = 2.26843463243900e-03f;
+    static final float TANH_B0 = 4.89352518554385e-03f;
+
     /**
-     * tanh(x) rounded to float, within 3 ulps of {@code (float) Math.tanh(x)} for every float x (measured over
-     * all floats in [-20, 20]).
+     * tanh(x) for float x, within 5 ulps of {@code (float) Math.tanh(x)} for every float (measured over all
+     * floats in [-20, 20]; the worst cases are near |x| = 4.8, where tanh is 0.9999).
      *
      * <p>Note [Float tanh]: {@code Math.tanh} costs several times a multiply-add chain per element, and a
-     * chain of small elementwise ops (tanh every fourth op in OpChain) spends most of its time there. This is
-     * the odd/even rational minimax approximation p13(x) / q6(x) that Eigen uses for float tanh (coefficients
-     * from Eigen's {@code generic_fast_tanh_float}), evaluated in double on x clamped to [-7.905, 7.905], where
-     * tanh is within 3e-7 of +-1. It has no branch, so C2 vectorizes a loop of it over a float array
-     * ({@link SmallKernels} stages F32 tanh through one); the approximation's error at tiny x is below 2e-7
-     * relative, and NaN stays NaN. Only F32 results use it: F64 keeps {@code Math.tanh}.
+     * chain of small elementwise ops (tanh every fourth op in OpChain) spends much of its time there; the
+     * Vector API's lanewise TANH is no faster on this JDK without a vector math library. This is the
+     * odd/even rational minimax approximation p13(x) / q6(x) that Eigen uses for float tanh (its
+     * {@code generic_fast_tanh_float}, as TensorFlow runs it), evaluated as Eigen does: in float with fused
+     * multiply-adds, on x clamped to [-7.905, 7.905], where tanh is within 3e-7 of +-1, and returning x itself
+     * below 0.0004 (where the formula's rounding would otherwise show at tiny and subnormal x). {@link VecF32}
+     * runs the same operations lane by lane, and an FMA rounds once in both, so the vector loop and this
+     * scalar form agree bit for bit: a tensor's tail elements get exactly what its vector body gets. NaN stays
+     * NaN, +-0 keeps its sign. Only F32 results use it: F64 keeps {@code Math.tanh}.
      */
     static float tanhF32(float xf) {
-        double x = Math.max(-7.90531110763549805, Math.min(7.90531110763549805, (double) xf));
-        double x2 = x * x;
-        double p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
-        p = x2 * p - 8.60467152213735e-11;
-        p = x2 * p + 5.12229709037114e-08;
-        p = x2 * p + 1.48572235717979e-05;
-        p = x2 * p + 6.37261928875436e-04;
-        p = x2 * p + 4.89352455891786e-03;
-        double q = x2 * 1.19825839466702e-06 + 1.18534705686654e-04;
-        q = x2 * q + 2.26843463243900e-03;
-        q = x2 * q + 4.89352518554385e-03;
-        return (float) (x * p / q);
+        float x = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, xf));
+        float x2 = x * x;
+        float p = Math.fma(x2, TANH_A13, TANH_A11);
+        p = Math.fma(x2, p, TANH_A9);
+        p = Math.fma(x2, p, TANH_A7);
+        p = Math.fma(x2, p, TANH_A5);
+        p = Math.fma(x2, p, TANH_A3);
+        p = Math.fma(x2, p, TANH_A1);
+        float q = Math.fma(x2, TANH_B6, TANH_B4);
+        q = Math.fma(x2, q, TANH_B2);
+        q = Math.fma(x2, q, TANH_B0);
+        return Math.abs(xf) < TANH_TINY ? xf : x * p / q;
     }
 
     static double sigmoid(double x) {

@@ -181,12 +181,7 @@ final class VecF32 {
                     v.lanewise(VectorOperators.COS).intoMemorySegment(os, o, NATIVE);
                 }
             }
-            case TANH -> {
-                for (int k = 0; k < nv; k++, x += dx, o += dO) {
-                    FloatVector v = FloatVector.fromMemorySegment(S, xs, x, NATIVE);
-                    v.lanewise(VectorOperators.TANH).intoMemorySegment(os, o, NATIVE);
-                }
-            }
+            case TANH -> tanh(xs, x, dx, os, o, dO, nv);
             case LOG1P -> {
                 for (int k = 0; k < nv; k++, x += dx, o += dO) {
                     FloatVector v = FloatVector.fromMemorySegment(S, xs, x, NATIVE);
@@ -200,6 +195,32 @@ final class VecF32 {
                 }
             }
             default -> throw new IllegalStateException(op.name());
+        }
+    }
+
+    /** Float tanh, lane by lane the operations of {@link Formulas#tanhF32} (Note [Float tanh]). */
+    static void tanh(MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO, int nv) {
+        final FloatVector a9 = FloatVector.broadcast(S, Formulas.TANH_A9);
+        final FloatVector a7 = FloatVector.broadcast(S, Formulas.TANH_A7);
+        final FloatVector a5 = FloatVector.broadcast(S, Formulas.TANH_A5);
+        final FloatVector a3 = FloatVector.broadcast(S, Formulas.TANH_A3);
+        final FloatVector a1 = FloatVector.broadcast(S, Formulas.TANH_A1);
+        final FloatVector b2 = FloatVector.broadcast(S, Formulas.TANH_B2);
+        final FloatVector b0 = FloatVector.broadcast(S, Formulas.TANH_B0);
+        for (int k = 0; k < nv; k++, x += dx, o += dO) {
+            FloatVector v = FloatVector.fromMemorySegment(S, xs, x, NATIVE);
+            FloatVector c = v.max(-Formulas.TANH_CLAMP).min(Formulas.TANH_CLAMP);
+            FloatVector x2 = c.mul(c);
+            FloatVector p = x2.fma(Formulas.TANH_A13, Formulas.TANH_A11);
+            p = x2.fma(p, a9);
+            p = x2.fma(p, a7);
+            p = x2.fma(p, a5);
+            p = x2.fma(p, a3);
+            p = x2.fma(p, a1);
+            FloatVector q = x2.fma(Formulas.TANH_B6, Formulas.TANH_B4);
+            q = x2.fma(q, b2);
+            q = x2.fma(q, b0);
+            c.mul(p).div(q).blend(v, v.abs().compare(VectorOperators.LT, Formulas.TANH_TINY)).intoMemorySegment(os, o, NATIVE);
         }
     }
 

@@ -22,9 +22,6 @@ final class WalkScratch {
     final double[] a = new double[BLOCK];
     final double[] b = new double[BLOCK];
     final double[] o = new double[BLOCK];
-    /** Staged F32 input and result of {@link SmallKernels}' tanh loop (Note [Float tanh] in {@link Formulas}). */
-    final float[] fa = new float[BLOCK];
-    final float[] fo = new float[BLOCK];
     final int[] order = new int[Tensor.MAX_RANK];
     /**
      * Whether the call in progress on this thread may use the vector loops of {@link BlockMath}: set at each
