@@ -161,10 +161,40 @@ public final class Elementwise {
         fused("Elementwise.mulScaled", Fused.MUL_SCALED, alpha, 0, a, b, out);
     }
 
+    /**
+     * out = g * (1 - y * y): the gradient of tanh from its result y, times the upstream gradient g, in one
+     * pass (g and y broadcast like {@link #binary}).
+     *
+     * @param out modified
+     */
+    public static void tanhBackward(Tensor g, Tensor y, Tensor out) {
+        fused("Elementwise.tanhBackward", Fused.TANH_GRAD, 0, 0, g, y, out);
+    }
+
+    /**
+     * out = g * y * (1 - y): the gradient of sigmoid from its result y, times the upstream gradient g, in one
+     * pass (g and y broadcast like {@link #binary}).
+     *
+     * @param out modified
+     */
+    public static void sigmoidBackward(Tensor g, Tensor y, Tensor out) {
+        fused("Elementwise.sigmoidBackward", Fused.SIGMOID_GRAD, 0, 0, g, y, out);
+    }
+
+    /**
+     * out = g * (x &gt; 0 ? 1 : 0): the gradient of relu at its input x times the upstream gradient g, in one
+     * pass (a product: NaN or infinity in g where x &lt;= 0 gives NaN, as g times the mask would).
+     *
+     * @param out modified
+     */
+    public static void reluBackward(Tensor g, Tensor x, Tensor out) {
+        fused("Elementwise.reluBackward", Fused.RELU_GRAD, 0, 0, g, x, out);
+    }
+
     private static void fused(String kernel, Fused op, double p, double q, Tensor a, Tensor b, Tensor out) {
         Objects.requireNonNull(a, kernel);
         Objects.requireNonNull(out, kernel);
-        if ((op == Fused.AXPY || op == Fused.MUL_SCALED) && b == null) {
+        if (op.ordinal() >= Fused.AXPY.ordinal() && b == null) {
             throw new NullPointerException(kernel + ": second tensor is null");
         }
         if (!scalarReference && SmallKernels.fused(op, p, q, a, b, out)) {

@@ -160,6 +160,9 @@ final class Formulas {
             case CLAMP_MASK -> p <= a && a <= q ? 1.0 : 0.0;
             case AXPY -> b + a * p;
             case MUL_SCALED -> a * b * p;
+            case TANH_GRAD -> a * (1.0 - b * b);
+            case SIGMOID_GRAD -> a * (b * (1.0 - b));
+            case RELU_GRAD -> a * (b > 0 ? 1.0 : 0.0);
         };
     }
 }

@@ -11,7 +11,13 @@ enum Fused {
     /** b + a * p (b is the accumulator, written in place) */
     AXPY(Cost.CHEAP),
     /** a * b * p */
-    MUL_SCALED(Cost.CHEAP);
+    MUL_SCALED(Cost.CHEAP),
+    /** a * (1 - b * b): an upstream gradient a times tanh' written from the result b = tanh(x) */
+    TANH_GRAD(Cost.CHEAP),
+    /** a * (b * (1 - b)): an upstream gradient a times sigmoid' written from the result b = sigmoid(x) */
+    SIGMOID_GRAD(Cost.CHEAP),
+    /** a * (b &gt; 0 ? 1 : 0): an upstream gradient a times relu' at the input b (a product, so NaN in a stays NaN) */
+    RELU_GRAD(Cost.CHEAP);
 
     final Cost cost;
 

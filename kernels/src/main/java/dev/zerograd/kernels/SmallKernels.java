@@ -173,6 +173,10 @@ final class SmallKernels {
             return false;
         }
         boolean f32 = out.dtype() == DType.F32;
+        if (f32 && pa == n && pb == n && op.ordinal() >= Fused.TANH_GRAD.ordinal()) {
+            gradF32(op, as, a.byteOffset(), bs, b.byteOffset(), os, out.byteOffset(), (int) n);
+            return true;
+        }
         if (f32 && (op == Fused.CLAMP || op == Fused.CLAMP_MASK)) {
             p = (float) p;
             q = (float) q;
@@ -287,6 +291,25 @@ final class SmallKernels {
                     os.set(F, oo + 4L * i, (float) Formulas.unary(op, xs.get(F, xo + 4L * i), alpha));
                 }
             }
+        }
+    }
+
+    /**
+     * out[i] = g[i] * f'(y[i]) over n contiguous floats, f' the tanh or sigmoid derivative from the result y or
+     * the relu derivative at the input:
+     * the whole vectors in {@link VecF32}'s loop, the tail with the same float operations.
+     */
+    private static void gradF32(Fused op, MemorySegment gs, long go, MemorySegment ys, long yo, MemorySegment os, long oo, int n) {
+        int nv = n / VecF32.L;
+        VecF32.fused(op, 0, 0, gs, go, VecF32.VB, ys, yo, VecF32.VB, os, oo, VecF32.VB, nv);
+        for (int i = nv * VecF32.L; i < n; i++) {
+            float g = gs.get(F, go + 4L * i);
+            float y = ys.get(F, yo + 4L * i);
+            os.set(F, oo + 4L * i, switch (op) {
+                case TANH_GRAD -> g * (1f - y * y);
+                case SIGMOID_GRAD -> g * (y * (1f - y));
+                default -> g * (y > 0 ? 1f : 0f);
+            });
         }
     }
 

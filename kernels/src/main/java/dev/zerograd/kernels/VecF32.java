@@ -489,6 +489,27 @@ final class VecF32 {
                     v.mul(w).mul(pf).intoMemorySegment(os, o, NATIVE);
                 }
             }
+            case TANH_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, as, a, NATIVE);
+                    FloatVector w = FloatVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(one.sub(w.mul(w))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SIGMOID_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, as, a, NATIVE);
+                    FloatVector w = FloatVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(w.mul(one.sub(w))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case RELU_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, as, a, NATIVE);
+                    FloatVector w = FloatVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(zero.blend(one, w.compare(VectorOperators.GT, 0f))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
         }
     }
 

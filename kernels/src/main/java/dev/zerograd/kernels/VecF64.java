@@ -446,6 +446,27 @@ final class VecF64 {
                     v.mul(w).mul(pf).intoMemorySegment(os, o, NATIVE);
                 }
             }
+            case TANH_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(one.sub(w.mul(w))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case SIGMOID_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(w.mul(one.sub(w))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
+            case RELU_GRAD -> {
+                for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
+                    DoubleVector w = DoubleVector.fromMemorySegment(S, bs, b, NATIVE);
+                    v.mul(zero.blend(one, w.compare(VectorOperators.GT, 0.0))).intoMemorySegment(os, o, NATIVE);
+                }
+            }
         }
     }
 

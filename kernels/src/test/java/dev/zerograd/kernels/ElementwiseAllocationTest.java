@@ -157,6 +157,10 @@ class ElementwiseAllocationTest {
         cases.add(new Case(tag + "axpyInPlace", large, () -> Elementwise.axpyInPlace(1e-3, row, acc)));
         cases.add(new Case(tag + "axpyInPlace transposed", large, () -> Elementwise.axpyInPlace(1e-3, x, accT)));
         cases.add(new Case(tag + "mulScaled", large, () -> Elementwise.mulScaled(x, col, 0.5, out)));
+        cases.add(new Case(tag + "tanhBackward", large, () -> Elementwise.tanhBackward(x, y, out)));
+        cases.add(new Case(tag + "tanhBackward row", large, () -> Elementwise.tanhBackward(x, row, out)));
+        cases.add(new Case(tag + "sigmoidBackward", large, () -> Elementwise.sigmoidBackward(x, y, out)));
+        cases.add(new Case(tag + "reluBackward", large, () -> Elementwise.reluBackward(x, y, out)));
         cases.add(new Case(tag + "hasNonFinite", large, () -> Elementwise.hasNonFinite(x)));
         cases.add(new Case(tag + "hasNonFinite transposed", large, () -> Elementwise.hasNonFinite(xt)));
         cases.add(new Case(tag + "copy", large, () -> Copy.copy(x, out)));

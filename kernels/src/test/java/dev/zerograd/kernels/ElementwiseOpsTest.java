@@ -302,6 +302,39 @@ class ElementwiseOpsTest {
 
     // ---------------------------------------------------------------- the other kernels
 
+    /** tanhBackward, sigmoidBackward and reluBackward against their double formulas, rounded to out's dtype. */
+    private static void checkGradProducts(Tensor g, Tensor y, Tensor out, double rel) {
+        DType dt = out.dtype();
+        double[] gv = g.toDoubleArray();
+        double[] yv = y.toDoubleArray();
+        double[] tanhWant = new double[gv.length];
+        double[] sigmoidWant = new double[gv.length];
+        double[] reluWant = new double[gv.length];
+        for (int i = 0; i < gv.length; i++) {
+            reluWant[i] = yv[i] > 0 ? gv[i] : 0;
+            tanhWant[i] = round(dt, gv[i] * (1 - yv[i] * yv[i]));
+            sigmoidWant[i] = round(dt, gv[i] * (yv[i] * (1 - yv[i])));
+        }
+        Elementwise.tanhBackward(g, y, out);
+        assertClose("tanhBackward " + dt, tanhWant, out.toDoubleArray(), rel, 1e-6);
+        Elementwise.sigmoidBackward(g, y, out);
+        assertClose("sigmoidBackward " + dt, sigmoidWant, out.toDoubleArray(), rel, 1e-6);
+        Elementwise.reluBackward(g, y, out);
+        assertClose("reluBackward " + dt, reluWant, out.toDoubleArray(), 0, 0);
+    }
+
+    @Test
+    void gradientProductsOnLargeTensors() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            for (Layout layout : Layout.values()) {
+                long[] shape = {70, 131};
+                Tensor g = make(arena, dt, layout, shape, -3, 3, 21);
+                Tensor y = make(arena, dt, Layout.values()[(layout.ordinal() + 2) % 5], shape, -1, 1, 22);
+                checkGradProducts(g, y, arena.empty(dt, shape), dt == DType.F32 ? 1e-6 : 1e-15);
+            }
+        }
+    }
+
     @Test
     void whereClampAffineAxpyMulScaled() {
         for (DType dt : new DType[] {DType.F32, DType.F64}) {
@@ -328,6 +361,7 @@ class ElementwiseOpsTest {
                     want[i] = round(dt, xv[i] * yv[i] * 0.3);
                 }
                 assertClose("mulScaled", want, out.toDoubleArray(), rel, 1e-7);
+                checkGradProducts(x, y, out, rel);
 
                 Tensor acc = make(arena, dt, layout == Layout.EXPANDED ? Layout.SLICED : layout, shape, -3, 3, 13);
                 double[] accv = acc.toDoubleArray();
