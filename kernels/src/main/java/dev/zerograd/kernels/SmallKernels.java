@@ -83,6 +83,14 @@ final class SmallKernels {
 
     /** out = op(x; alpha) when the call fits the fast path; returns false (having done nothing) otherwise. */
     static boolean unary(UnaryOp op, Tensor x, double alpha, Tensor out) {
+        if (op == UnaryOp.TANH && denseF32(x, x, out)) {
+            MemorySegment xs = x.segment();
+            MemorySegment os = out.segment();
+            if (!partialOverlap(x, out, xs, os)) {
+                unaryF32(op, xs, x.byteOffset(), os, out.byteOffset(), (int) out.numel(), alpha);
+                return true;
+            }
+        }
         if (!eligible(out)) {
             return false;
         }
@@ -106,8 +114,26 @@ final class SmallKernels {
         return true;
     }
 
+    /**
+     * True when a and b are laid out exactly like a small contiguous F32 out: the commonest call of a chain
+     * of elementwise ops, tested first with a few field reads before the general placement rules.
+     */
+    private static boolean denseF32(Tensor a, Tensor b, Tensor out) {
+        return out.dtype() == DType.F32 && a.dtype() == DType.F32 && b.dtype() == DType.F32 && out.numel() <= MAX
+                && out.isContiguous() && a.isContiguous() && b.isContiguous() && a.sameShape(out) && b.sameShape(out);
+    }
+
     /** out = a op b when the call fits the fast path; returns false otherwise. */
     static boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (op.ordinal() <= BinaryOp.DIV.ordinal() && denseF32(a, b, out)) {
+            MemorySegment as = a.segment();
+            MemorySegment bs = b.segment();
+            MemorySegment os = out.segment();
+            if (!partialOverlap(a, out, as, os) && !partialOverlap(b, out, bs, os)) {
+                binaryF32(op, as, a.byteOffset(), bs, b.byteOffset(), false, os, out.byteOffset(), (int) out.numel());
+                return true;
+            }
+        }
         if (!eligible(out)) {
             return false;
         }
@@ -157,6 +183,15 @@ final class SmallKernels {
 
     /** The fused kernels (affine, clamp, clamp mask, axpy, scaled product) on the fast path; false otherwise. */
     static boolean fused(Fused op, double p, double q, Tensor a, Tensor b, Tensor out) {
+        if (op.ordinal() >= Fused.TANH_GRAD.ordinal() && denseF32(a, b, out)) {
+            MemorySegment as = a.segment();
+            MemorySegment bs = b.segment();
+            MemorySegment os = out.segment();
+            if (!partialOverlap(a, out, as, os) && !partialOverlap(b, out, bs, os)) {
+                gradF32(op, as, a.byteOffset(), bs, b.byteOffset(), os, out.byteOffset(), (int) out.numel());
+                return true;
+            }
+        }
         if (!eligible(out)) {
             return false;
         }

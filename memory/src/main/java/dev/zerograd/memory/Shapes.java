@@ -36,12 +36,12 @@ public final class Shapes {
                 zero = true;
                 continue;
             }
-            if (n > Long.MAX_VALUE / d) {
+            if (Math.multiplyHigh(n, d) != 0 || n * d < 0) { // n * d overflows (no division on the hot path)
                 throw new IllegalArgumentException(op + ": shape " + format(shape, rank) + " has more than Long.MAX_VALUE elements");
             }
             n *= d;
         }
-        if (n > Long.MAX_VALUE / elementBytes) {
+        if (Math.multiplyHigh(n, elementBytes) != 0 || n * elementBytes < 0) {
             throw new IllegalArgumentException(op + ": shape " + format(shape, rank) + " needs more than Long.MAX_VALUE bytes");
         }
         return zero ? 0 : n;

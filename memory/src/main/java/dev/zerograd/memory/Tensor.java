@@ -50,7 +50,9 @@ public final class Tensor {
     private int autogradSlot;
     private Tensor tangent;
 
-    Tensor() {}
+    Tensor() {
+        java.util.Arrays.fill(shape, 1); // slots past the rank hold size 1, stride 0 (see init)
+    }
 
     void init(TensorArena owner, int generation, TensorArena dataArena, int dataGeneration, MemorySegment segment,
               long byteOffset, DType dtype, Device device, int rank, long[] shape, long[] stridesOrNull, long numel) {
@@ -62,19 +64,37 @@ public final class Tensor {
         this.byteOffset = byteOffset;
         this.dtype = dtype;
         this.device = device;
+        // Note [Handle slots]: slots past the rank always hold size 1 and stride 0, so only the first rank
+        // slots and those the previous use of this recycled handle filled are written. A handle is cold in
+        // cache when it is recycled (a step uses thousands), and a 64-float op's allocation was bound by
+        // writing both cache lines of each 8-slot array.
+        int previous = this.rank;
         this.rank = rank;
-        System.arraycopy(shape, 0, this.shape, 0, rank);
+        long[] sh = this.shape;
+        long[] st = this.strides;
         if (stridesOrNull == null) {
-            Shapes.contiguousStrides(shape, rank, strides);
+            long s = 1;
+            for (int i = rank - 1; i >= 0; i--) {
+                long d = shape[i];
+                sh[i] = d;
+                st[i] = s;
+                s *= Math.max(d, 1);
+            }
+            this.contiguous = true; // row-major strides are contiguous by definition
         } else {
-            System.arraycopy(stridesOrNull, 0, strides, 0, rank);
+            for (int i = 0; i < rank; i++) {
+                sh[i] = shape[i];
+                st[i] = stridesOrNull[i];
+            }
         }
-        for (int i = rank; i < MAX_RANK; i++) {
-            this.shape[i] = 1;
-            this.strides[i] = 0;
+        for (int i = rank; i < previous; i++) {
+            sh[i] = 1;
+            st[i] = 0;
+        }
+        if (stridesOrNull != null) {
+            this.contiguous = Shapes.isContiguous(sh, st, rank);
         }
         this.numel = numel;
-        this.contiguous = Shapes.isContiguous(this.shape, strides, rank);
         this.requiresGrad = false;
         this.grad = null;
         this.autogradOwner = null;

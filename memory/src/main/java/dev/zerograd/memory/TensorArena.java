@@ -388,7 +388,16 @@ public final class TensorArena implements AutoCloseable {
     /** An uninitialised tensor with {@code like}'s shape and the given dtype. */
     public Tensor emptyLike(Tensor like, DType dtype) {
         like.checkValid();
-        return empty(dtype, like.shape, like.rank);
+        long numel = like.numel; // checked when like was made; only the byte count may overflow in a wider dtype
+        if (numel > Long.MAX_VALUE >> dtype.byteShift()) {
+            return empty(dtype, like.shape, like.rank); // throws with the shape
+        }
+        if (owner == null) {
+            synchronized (this) {
+                return newTensor(dtype, like.shape, like.rank, numel);
+            }
+        }
+        return newTensor(dtype, like.shape, like.rank, numel);
     }
 
     /** An uninitialised tensor with {@code like}'s shape and dtype. */

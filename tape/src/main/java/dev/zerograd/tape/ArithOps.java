@@ -18,8 +18,7 @@ final class ArithOps {
     static Tensor binary(Op op, BinaryOp k, Tensor a, Tensor b) {
         Context c = Context.get();
         Checks.floating(op.name(), a, b);
-        int r = Checks.broadcast(op.name(), a, b, c.shapeA);
-        Tensor out = c.result(a, a.dtype(), c.shapeA, r);
+        Tensor out = a.sameShape(b) ? c.resultLike(a) : c.result(a, a.dtype(), c.shapeA, Checks.broadcast(op.name(), a, b, c.shapeA));
         Elementwise.binary(k, a, b, out);
         if (c.tracks(a, b)) {
             c.begin(op).in(a).in(b).commit(out);

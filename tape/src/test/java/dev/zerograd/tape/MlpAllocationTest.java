@@ -94,8 +94,11 @@ class MlpAllocationTest {
                 step(arena);
             }
             // One-off JIT or safepoint work can be charged to the thread; a steady allocation shows in every round.
+            // The small-tensor kernels' vector loops box their vectors until C2 compiles them, which takes a few
+            // thousand steps (longer on a loaded machine): measure rounds until one is clean or a minute passes.
             long best = Long.MAX_VALUE;
-            for (int round = 0; round < 5; round++) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            for (int round = 0; round < 5 || best > 0 && System.nanoTime() < deadline; round++) {
                 long before = allocated();
                 for (int i = 0; i < 200; i++) {
                     step(arena);
