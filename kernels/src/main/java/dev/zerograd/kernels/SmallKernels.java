@@ -18,12 +18,13 @@ import java.lang.foreign.ValueLayout;
  * and the per-op cost of small ops is what a chain of elementwise ops is made of. F64 calls and calls with
  * a bias-row operand run a scalar loop computed in double ({@link Formulas}, the formulas of
  * {@link ElementwiseRef}); F32 calls run float loops ({@link #unaryF32}, {@link #binaryF32}). For F32 +, -,
- * *, / with whole operands and for F32 tanh, the whole vectors run in {@link VecF32}'s loop for the op (the
- * one the large path runs) and only the tail runs per element, with the same float operations: a float +,
- * -, * or / is the double result rounded once, and tanh is one formula in both (Note [Float tanh]), so
- * every form agrees bit for bit. Measured in isolation on 64 floats, tanh went from 150 to 45 ns. The vector
- * loops, like the large path's, allocate nothing once C2 has compiled them (interpreted, the Vector API
- * boxes its vectors); {@code ElementwiseAllocationTest} holds both paths to that after warm-up.
+ * *, /, tanh and the tanh, sigmoid and relu gradient products with whole operands, the whole vectors run
+ * in a {@link VecF32} vector loop (Note [Dense loops] there) and only the tail per element, with the same
+ * float operations: a float +, -, * or / is the double result rounded once, and tanh is one formula in both
+ * (Note [Float tanh]), so every form agrees bit for bit. Measured in isolation on 64 floats, tanh went
+ * from 150 to 45 ns. The vector loops, like the large path's, allocate nothing once C2 has compiled them
+ * (interpreted, the Vector API boxes its vectors); {@code ElementwiseAllocationTest} holds both paths to
+ * that after warm-up.
  */
 final class SmallKernels {
     private SmallKernels() {}
@@ -332,12 +333,10 @@ final class SmallKernels {
     /**
      * out[i] = g[i] * f'(y[i]) over n contiguous floats, f' the tanh or sigmoid derivative from the result y or
      * the relu derivative at the input:
-     * the whole vectors in {@link VecF32}'s loop, the tail with the same float operations.
+     * the whole vectors in {@link VecF32#denseGrad}, the tail with the same float operations.
      */
     private static void gradF32(Fused op, MemorySegment gs, long go, MemorySegment ys, long yo, MemorySegment os, long oo, int n) {
-        int nv = n / VecF32.L;
-        VecF32.fused(op, 0, 0, gs, go, VecF32.VB, ys, yo, VecF32.VB, os, oo, VecF32.VB, nv);
-        for (int i = nv * VecF32.L; i < n; i++) {
+        for (int i = VecF32.denseGrad(op, gs, go, ys, yo, os, oo, n); i < n; i++) {
             float g = gs.get(F, go + 4L * i);
             float y = ys.get(F, yo + 4L * i);
             os.set(F, oo + 4L * i, switch (op) {
@@ -350,17 +349,12 @@ final class SmallKernels {
 
     /**
      * out[i] = a[i] op b[i] (or b[0] when {@code scalarB}) over n contiguous floats, op one of + - * /. With b
-     * a whole operand, the whole vectors run in {@link VecF32}'s loop and the tail here (one rounding per
+     * a whole operand, the whole vectors run in {@link VecF32#denseArithmetic} and the tail here (one rounding per
      * element in both, so the results are the same as the scalar loop's).
      */
     private static void binaryF32(BinaryOp op, MemorySegment as, long ao, MemorySegment bs, long bo, boolean scalarB,
             MemorySegment os, long oo, int n) {
-        int start = 0;
-        if (!scalarB && n >= VecF32.L) {
-            int nv = n / VecF32.L;
-            VecF32.binary(op, as, ao, VecF32.VB, bs, bo, VecF32.VB, os, oo, VecF32.VB, nv);
-            start = nv * VecF32.L;
-        }
+        int start = scalarB ? 0 : VecF32.denseArithmetic(op, as, ao, bs, bo, os, oo, n);
         long sb = scalarB ? 0 : 4;
         switch (op) {
             case ADD -> {
