@@ -21,7 +21,7 @@ final class ArithOps {
         Tensor out = a.sameShape(b) ? c.resultLike(a) : c.result(a, a.dtype(), c.shapeA, Checks.broadcast(op.name(), a, b, c.shapeA));
         Elementwise.binary(k, a, b, out);
         if (c.tracks(a, b)) {
-            c.begin(op).in(a).in(b).commit(out);
+            c.record(op, a, b, 0, out);
         }
         return out;
     }

@@ -106,6 +106,24 @@ final class Context {
         return c.begin(op);
     }
 
+    /**
+     * Records an elementwise op of one or two inputs ({@code b} null for one) whose rules read only real
+     * attribute 0: straight onto the tape when no forward-mode scope is active (Note [Quick records] in
+     * {@link GradientTape}), through a {@link Call} otherwise. Call only when {@link #tracks} said so.
+     */
+    void record(Op op, Tensor a, Tensor b, double scalar, Tensor out) {
+        GradientTape t = recordingTape();
+        if (t != null && forwardLevel == 0 && callDepth == 0) {
+            t.appendQuick(op, a, b, scalar, out);
+            return;
+        }
+        Call call = begin(op).in(a);
+        if (b != null) {
+            call.in(b);
+        }
+        call.scalar(0, scalar).commit(out);
+    }
+
     /** The arena results of an op with first input {@code first} go to (Note [Where results live]). */
     TensorArena resultArena(Tensor first) {
         if (tape != null) {

@@ -21,6 +21,12 @@ import dev.zerograd.memory.TensorArena;
  * reused like a ring, never grown in steady state), and exceeding it throws with the capacity and how to
  * raise it.
  *
+ * <p>Note [Quick records]: the elementwise ops (binary arithmetic and the unary functions) record with
+ * {@link #appendQuick} when no forward-mode scope is active: the same checks and the same row as
+ * {@link Call#commit} would write, without collecting the call first and copying its attribute arrays. Their
+ * rules read only their inputs, result and real attribute 0. On a chain of 64-float ops this took recording
+ * from about 28 to 12 ns per op (thread CPU time, forward with recording minus forward without).
+ *
  * <p>Note [Tape reuse]: {@link #record(TensorArena)} hands out a per-thread tape object that is reused once
  * closed, so opening a tape each step allocates nothing. Only one tape records on a thread at a time; for
  * gradients of gradients use {@link #persistent} and {@code gradient(..., createGraph = true)}, which records
@@ -249,22 +255,11 @@ public final class GradientTape implements AutoCloseable {
     /** Appends the call in flight as a record and marks its result as produced by it. */
     void append(Call c) {
         if (count == capacity || inputTop + c.inputCount > inputPool.length || savedTop + c.savedCount > savedPool.length) {
-            throw new IllegalStateException("GradientTape: capacity exceeded recording '" + c.op.name() + "': " + capacity
-                    + " records (" + count + " used, " + inputTop + "/" + inputPool.length + " input slots); open the tape with"
-                    + " GradientTape.record(arena, capacity) or set -Dzerograd.tape.capacity to a larger value");
+            throw capacityExceeded(c.op);
         }
         for (int i = 0; i < c.inputCount; i++) {
             Tensor in = c.inputs[i];
-            Object owner = in.autogradOwner();
-            if (owner != null && owner != this && in.autogradSlot() >= 0 && owner instanceof GradientTape other && other.open
-                    && other.ctx != ctx) {
-                throw new IllegalStateException(c.op.name() + ": input " + i + " (" + in.describe() + ") was recorded by a tape"
-                        + " confined to thread '" + other.ctx.thread.getName() + "'; tapes cannot be shared across threads");
-            }
-            if (owner == this && in.autogradSlot() >= 0 && !producedHere(in)) {
-                throw new IllegalStateException(c.op.name() + ": input " + i + " (" + in.describe() + ") was produced by an"
-                        + " earlier recording of this tape, whose graph is gone; detach() it or recompute it");
-            }
+            checkInput(c.op, i, in);
             inputPool[inputTop + i] = in;
         }
         int r = count++;
@@ -286,6 +281,57 @@ public final class GradientTape implements AutoCloseable {
         Tensor out = c.result;
         out.requiresGrad(true);
         out.setAutograd(this, r);
+    }
+
+    /**
+     * Appends a record of one or two inputs ({@code b} null for one), no saved tensors and real attribute 0
+     * {@code scalar}: the elementwise ops' records, written straight from their forward functions without a
+     * {@link Call} (Note [Quick records]).
+     */
+    void appendQuick(Op op, Tensor a, Tensor b, double scalar, Tensor out) {
+        int n = b == null ? 1 : 2;
+        if (count == capacity || inputTop + n > inputPool.length) {
+            throw capacityExceeded(op);
+        }
+        checkInput(op, 0, a);
+        inputPool[inputTop] = a;
+        if (b != null) {
+            checkInput(op, 1, b);
+            inputPool[inputTop + 1] = b;
+        }
+        int r = count++;
+        ops[r] = op;
+        results[r] = out;
+        inStart[r] = inputTop;
+        inCount[r] = n;
+        inputTop += n;
+        savedStart[r] = savedTop;
+        savedCount[r] = 0;
+        scalars[r * SCALARS] = scalar;
+        payloads[r] = null;
+        grads[r] = null;
+        out.requiresGrad(true);
+        out.setAutograd(this, r);
+    }
+
+    private IllegalStateException capacityExceeded(Op op) {
+        return new IllegalStateException("GradientTape: capacity exceeded recording '" + op.name() + "': " + capacity
+                + " records (" + count + " used, " + inputTop + "/" + inputPool.length + " input slots); open the tape with"
+                + " GradientTape.record(arena, capacity) or set -Dzerograd.tape.capacity to a larger value");
+    }
+
+    /** Rejects an input recorded by another thread's tape, or by an earlier recording of this one. */
+    private void checkInput(Op op, int i, Tensor in) {
+        Object owner = in.autogradOwner();
+        if (owner == this) {
+            if (in.autogradSlot() >= 0 && !producedHere(in)) {
+                throw new IllegalStateException(op.name() + ": input " + i + " (" + in.describe() + ") was produced by an"
+                        + " earlier recording of this tape, whose graph is gone; detach() it or recompute it");
+            }
+        } else if (owner != null && in.autogradSlot() >= 0 && owner instanceof GradientTape other && other.open && other.ctx != ctx) {
+            throw new IllegalStateException(op.name() + ": input " + i + " (" + in.describe() + ") was recorded by a tape"
+                    + " confined to thread '" + other.ctx.thread.getName() + "'; tapes cannot be shared across threads");
+        }
     }
 
     /** True when {@code t} is the result of a record of the current recording. */
@@ -453,10 +499,12 @@ public final class GradientTape implements AutoCloseable {
         if (!x.needsGrad()) {
             return;
         }
-        if (reduce && !x.sameShape(grad)) {
+        boolean same = x.sameShape(grad);
+        if (reduce && !same) {
             grad = Ops.sumTo(grad, x);
+            same = x.sameShape(grad);
         }
-        if (!x.sameShape(grad) || x.dtype() != grad.dtype()) {
+        if (!same || x.dtype() != grad.dtype()) {
             throw new IllegalStateException(ops[r].name() + " (record " + r + "): the gradient for input " + i + " has shape "
                     + grad.describe() + ", expected " + x.describe() + " (the input's shape and dtype)");
         }

@@ -110,7 +110,7 @@ final class UnaryOps {
         Tensor out = c.resultLike(x);
         Elementwise.unary(kernel, x, alpha, out);
         if (c.tracks(x)) {
-            c.begin(op).in(x).scalar(0, alpha).commit(out);
+            c.record(op, x, null, alpha, out);
         }
         return out;
     }
