@@ -63,8 +63,27 @@ final class Context {
     final Tape.Guard forwardGuard = new Tape.Guard(this, Tape.Guard.FORWARD);
     final Tape.Guard arenaGuard = new Tape.Guard(this, Tape.Guard.ARENA);
 
+    /**
+     * The context of the thread that last asked (Note [Last context]). A plain field read by any thread:
+     * {@link #thread} is final, so a thread that sees another thread's context also sees its owner and
+     * falls back to the {@link ThreadLocal}.
+     */
+    private static Context last;
+
+    /**
+     * Note [Last context]: every op asks for its context, and a {@link ThreadLocal} lookup (a hash probe in
+     * the thread's map) is a measurable part of a 64-float op; a training loop runs its ops on one thread, so
+     * the last context asked for is nearly always the caller's. Only the owner reads or writes the fields of
+     * its context, so a stale or foreign value of {@link #last} costs a lookup, never a wrong answer.
+     */
     static Context get() {
-        return CURRENT.get();
+        Context c = last;
+        if (c != null && c.thread == Thread.currentThread()) {
+            return c;
+        }
+        c = CURRENT.get();
+        last = c;
+        return c;
     }
 
     /** The tape ops should record on now, or null. */
