@@ -80,6 +80,8 @@ class SpatialAllocationTest {
         cs.add(new Case("adaptiveAvgPool1x1Backward", () -> Pool.adaptiveAvgPool1x1Backward(g1, pdx)));
         Tensor ly = arena.empty(dt, 8, 8, 12, 12);
         cs.add(new Case("maxPool2d large", () -> Pool.maxPool2d(xl, 2, 2, 2, 2, 0, 0, 1, 1, ly, null)));
+        Tensor lyi = arena.empty(DType.I64, ly.size(0), ly.size(1), ly.size(2), ly.size(3));
+        cs.add(new Case("maxPool2d large with indices", () -> Pool.maxPool2d(xl, 2, 2, 2, 2, 0, 0, 1, 1, ly, lyi)));
 
         // Norms.
         Tensor gamma = SpatialTestSupport.make(arena, dt, rnd, 4), beta = SpatialTestSupport.make(arena, dt, rnd, 4);
