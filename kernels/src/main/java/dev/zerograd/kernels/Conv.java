@@ -187,6 +187,13 @@ public final class Conv {
         if (t.n == 0) {
             return;
         }
+        if (ConvDirect.applies(t)) {
+            ConvDirect.get().forward(t, x.segment(), x.byteOffset(), x.stride(0), x.stride(2), x.stride(3), w.segment(),
+                    w.byteOffset(), w.stride(0), w.stride(2), w.stride(3), biasOrNull == null ? null : biasOrNull.segment(),
+                    biasOrNull == null ? 0 : biasOrNull.byteOffset(), biasOrNull == null ? 0 : biasOrNull.stride(0),
+                    workspace.segment(), workspace.byteOffset(), workspace.numel(), y.segment(), y.byteOffset());
+            return;
+        }
         boolean f32 = dt == DType.F32;
         int esz = f32 ? 4 : 8;
         long cg = t.cin / t.groups, og = t.cout / t.groups, k = cg * t.kh * t.kw, p = t.ho * t.wo;
@@ -370,6 +377,12 @@ public final class Conv {
         boolean f32 = dt == DType.F32;
         if (t.n == 0) {
             SpatialRows.fill(dw.segment(), dw.byteOffset(), 1, dw.numel(), 0, f32);
+            return;
+        }
+        if (ConvDirect.applies(t) && gy.stride(3) == 1) {
+            ConvDirect.get().weightGrad(t, gy.segment(), gy.byteOffset(), gy.stride(0), gy.stride(1), gy.stride(2), x.segment(),
+                    x.byteOffset(), x.stride(0), x.stride(2), x.stride(3), workspace.segment(), workspace.byteOffset(),
+                    workspace.numel(), dw.segment(), dw.byteOffset());
             return;
         }
         int esz = f32 ? 4 : 8;

@@ -30,7 +30,12 @@ import java.util.concurrent.locks.LockSupport;
  * late can never run a chunk of a finished region, and the caller never waits for a worker that has not
  * claimed anything. A worker that has claimed a chunk keeps the region open (its chunk is not done), so the
  * task fields it reads cannot change under it. The caller waits until every chunk is done; the worker that
- * finishes the last chunk unparks it.
+ * finishes the last chunk unparks it, and the caller then closes the region by setting the cursor's chunk
+ * index to {@code Integer.MAX_VALUE}. Without the close, a worker that read the cursor of a finished region
+ * (index = chunks, all claimed) and then the next region's larger {@code chunks} field, written before the
+ * next cursor, passed the bounds test and claimed a chunk with the old cursor, running units of the next
+ * region as a chunk of the old one; its completion was counted twice and the caller returned while it
+ * still ran (seen with two back-to-back regions of a few microseconds each).
  */
 public final class Parallel {
     /** A preallocated piece of work over an index range; {@code run} must not allocate. */
@@ -180,6 +185,7 @@ public final class Parallel {
                     LockSupport.park(this);
                 }
             }
+            cursor.set(((long) epoch << 32) | Integer.MAX_VALUE); // closed (Note [Region protocol])
             task = null;
             waiter = null;
             Throwable f = failure;

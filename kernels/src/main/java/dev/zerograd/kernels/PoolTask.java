@@ -5,6 +5,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The loops of {@link Pool} as a unit task over (image, channel) planes: each unit reads one input plane
@@ -29,6 +37,16 @@ import java.lang.foreign.MemorySegment;
  * {@code v > best || v != v} chooses. The value written is the chosen element itself, so the sign of a zero
  * and a NaN's payload are those of the input, as in the general loop.
  * Backward, a dense dx plane is zeroed in one copy and indexed without a division per element.
+ *
+ * <p>Note [Vector 2x2 pooling]: for the 2x2 window with stride 2 (the CNN's), L windows at a time: two
+ * vectors of each input row are split into their even and odd lanes (a, b on top, c, d below), and the
+ * sequential rule is applied as a tree, b over a and d over c when greater or NaN, then the bottom winner
+ * over the top one likewise. That is the same choice (the first maximum; else the last NaN, which wins each
+ * step it takes part in), and the value written is the chosen element. The index is
+ * {@code 2 oh W + 2 ow + {0, 1, W, W + 1}}, formed in int lanes and widened to I64. A row's last vector ends at
+ * the row's end and may overlap the one before (the same values are written twice). Single thread, CPU
+ * time, x[64, 32, 28, 28]: 0.9-1.0 ms against 3.1-3.2 ms for the 2x2 loop; Wo = 7 (the CNN's second
+ * pooling) is shorter than a vector and keeps the loop.
  */
 final class PoolTask extends UnitTask {
     static final int MAX = 0;
@@ -37,6 +55,14 @@ final class PoolTask extends UnitTask {
     static final int AVG_BACKWARD = 3;
     static final int MEAN = 4;
     static final int MEAN_BACKWARD = 5;
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Long> J = VectorSpecies.of(long.class, F.vectorShape());
+    private static final int L = F.length();
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.makeUnzip(F, 0);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.makeUnzip(F, 1);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private static final ThreadLocal<PoolTask> LOCAL = ThreadLocal.withInitial(PoolTask::new);
 
@@ -169,7 +195,11 @@ final class PoolTask extends UnitTask {
      */
     private void maxInside(long in, long out, long ix, int esz) {
         if (f32 && kh == 2 && kw == 2 && isW == 1 && osW == 1 && (xs == null || xsW == 1)) {
-            max2x2F32(in, out, ix);
+            if (SpatialRows.simd && sh == 2 && sw == 2 && dh == 1 && dw == 1 && wo >= L && xs != null && h * w <= Integer.MAX_VALUE) {
+                max2x2Stride2Vector(in, out, ix);
+            } else {
+                max2x2F32(in, out, ix);
+            }
             return;
         }
         long rowStep = dh * isH * esz, colStep = dw * isW * esz;
@@ -225,6 +255,42 @@ final class PoolTask extends UnitTask {
                 if (idx != null) {
                     idx.set(JAVA_LONG_UNALIGNED, xo + ow * 8L, ih0 * w + iw0 + (k >> 1) * belowFlat + (k & 1) * dw);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #max2x2F32} for stride 2, in vectors of L windows (Note [Vector 2x2 pooling]): needs Wo >= L, a
+     * plane of at most 2^31 elements and indices to write.
+     */
+    private void max2x2Stride2Vector(long in, long out, long ix) {
+        MemorySegment src = is, dst = os, idx = xs;
+        int width = (int) w, last = (int) wo - L, vectors = (int) Math.ceilDiv(wo, L);
+        long below = isH * 4, vb = 4L * L;
+        IntVector even = IntVector.zero(I).addIndex(2), zero = IntVector.zero(I), one = IntVector.broadcast(I, 1);
+        IntVector down = IntVector.broadcast(I, width), downRight = IntVector.broadcast(I, width + 1);
+        for (long oh = 0; oh < ho; oh++) {
+            long r0 = in + 2 * oh * isH * 4, r1 = r0 + below, o = out + oh * osH * 4, xo = ix + oh * xsH * 8;
+            int flat0 = (int) (2 * oh * w);
+            for (int v = 0; v < vectors; v++) {
+                int ow = Math.min(v * L, last); // the row's last vector may overlap the one before
+                long at = ow * 8L;
+                FloatVector t0 = FloatVector.fromMemorySegment(F, src, r0 + at, LE);
+                FloatVector t1 = FloatVector.fromMemorySegment(F, src, r0 + at + vb, LE);
+                FloatVector u0 = FloatVector.fromMemorySegment(F, src, r1 + at, LE);
+                FloatVector u1 = FloatVector.fromMemorySegment(F, src, r1 + at + vb, LE);
+                FloatVector a = t0.rearrange(EVEN, t1), b = t0.rearrange(ODD, t1);
+                FloatVector c = u0.rearrange(EVEN, u1), d = u0.rearrange(ODD, u1);
+                // Later replaces earlier when greater or NaN: within each row pair, then bottom pair over top.
+                VectorMask<Float> takeB = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
+                VectorMask<Float> takeD = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
+                FloatVector ab = a.blend(b, takeB), cd = c.blend(d, takeD);
+                VectorMask<Float> takeBottom = cd.compare(VectorOperators.GT, ab).or(cd.test(VectorOperators.IS_NAN));
+                ab.blend(cd, takeBottom).intoMemorySegment(dst, o + ow * 4L, LE);
+                IntVector top = zero.blend(one, takeB.cast(I)), bottom = down.blend(downRight, takeD.cast(I));
+                IntVector flat = even.add(flat0 + 2 * ow).add(top.blend(bottom, takeBottom.cast(I)));
+                ((LongVector) flat.convertShape(VectorOperators.I2L, J, 0)).intoMemorySegment(idx, xo + ow * 8L, LE);
+                ((LongVector) flat.convertShape(VectorOperators.I2L, J, 1)).intoMemorySegment(idx, xo + ow * 8L + 8L * J.length(), LE);
             }
         }
     }

@@ -38,6 +38,12 @@ class ConvTest {
             {2, 2, 5, 5, 2, 5, 5, 1, 1, 0, 0, 1, 1, 1},     // kernel as large as the image: 1x1 output
             {1, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1},     // padding as large as the kernel: rows of pure padding
             {4, 1, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST first layer, smaller
+            // One input channel, stride 1: the direct F32 path (Note [Direct single-channel conv]) where Wo >= L.
+            {1, 1, 9, 11, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // batch 1, odd sizes, a row tail
+            {3, 1, 7, 21, 5, 3, 5, 1, 1, 0, 2, 1, 1, 1},    // 3x5 kernel, padding on W only
+            {2, 1, 12, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // rows of exactly one AVX2 vector
+            {5, 1, 6, 17, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1},    // 1x1: a minimal workspace holds 2 padded images
+            {2, 1, 28, 28, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST first layer's image size
     };
 
     private record Geometry(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
@@ -285,6 +291,41 @@ class ConvTest {
                 out[s] = dx.toDoubleArray();
             }
             assertClose(dt + " col2im simd vs scalar", out[1], out[0], dt == DType.F32 ? 1e-6 : 1e-14);
+        }
+    }
+
+    /**
+     * The direct single-channel path and im2col + GEMM agree on the CNN's first layer (batch 64, so the
+     * forward and weight-gradient units spread over the pool), with and without bias, in chunks of one padded
+     * image and of the whole batch.
+     */
+    @Test
+    void directAndIm2colPathsAgree() {
+        Random rnd = new Random(6);
+        Geometry g = new Geometry(64, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        DType dt = DType.F32;
+        Tensor x = make(arena, dt, rnd, g.xShape()), w = make(arena, dt, rnd, g.wShape()), gy = make(arena, dt, rnd, g.yShape());
+        Tensor b = make(arena, dt, rnd, g.cout);
+        for (boolean minimal : new boolean[] {true, false}) {
+            Tensor ws = workspace(dt, x, w, g, minimal);
+            double[][] out = new double[2][];
+            for (int direct = 0; direct < 2; direct++) {
+                ConvDirect.setEnabled(direct == 1);
+                try {
+                    Tensor y = arena.empty(dt, g.yShape()), y0 = arena.empty(dt, g.yShape()), dw = arena.empty(dt, g.wShape());
+                    forward(g, x, w, b, ws, y);
+                    forward(g, x, w, null, ws, y0);
+                    Conv.conv2dBackwardWeight(gy, x, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dw);
+                    double[] yv = y.toDoubleArray(), y0v = y0.toDoubleArray(), dwv = dw.toDoubleArray();
+                    out[direct] = new double[yv.length + y0v.length + dwv.length];
+                    System.arraycopy(yv, 0, out[direct], 0, yv.length);
+                    System.arraycopy(y0v, 0, out[direct], yv.length, y0v.length);
+                    System.arraycopy(dwv, 0, out[direct], yv.length + y0v.length, dwv.length);
+                } finally {
+                    ConvDirect.setEnabled(true);
+                }
+            }
+            assertClose("direct vs im2col, minimal workspace " + minimal, out[0], out[1], tol(dt) * 20);
         }
     }
 

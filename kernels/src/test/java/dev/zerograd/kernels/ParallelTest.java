@@ -38,6 +38,34 @@ class ParallelTest {
         }
     }
 
+    /**
+     * Back-to-back short regions, the second with more chunks than the first: no chunk may still run, or run
+     * twice, once forRange has returned (Note [Region protocol]: a late worker once claimed a chunk of the next
+     * region through the finished region's cursor).
+     */
+    @Test
+    void noChunkRunsAfterItsRegionReturned() {
+        Parallel.setThreads(2);
+        java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicLong indices = new AtomicLong();
+        Parallel.RangeTask task = (from, to) -> {
+            active.incrementAndGet();
+            long spin = System.nanoTime() + 2_000;
+            while (System.nanoTime() < spin) {
+                Thread.onSpinWait();
+            }
+            indices.addAndGet(to - from);
+            active.decrementAndGet();
+        };
+        for (int i = 0; i < 20_000; i++) {
+            long n = i % 2 == 0 ? 128 : 512;
+            indices.set(0);
+            Parallel.forRange(n, 64, task);
+            assertEquals(0, active.get(), "a chunk still ran after region " + i + " returned");
+            assertEquals(n, indices.get(), "indices run by region " + i);
+        }
+    }
+
     @Test
     void workersQuiescedForABlasCallStillJoinTheNextRegion() throws InterruptedException {
         Parallel.setThreads(2);

@@ -54,6 +54,13 @@ class SpatialAllocationTest {
         cs.add(new Case("conv2d 1x1", () -> Conv.conv2d(x, w1, null, 1, 1, 0, 0, 1, 1, 1, ws11, y1)));
         cs.add(new Case("conv2dBackwardInput 1x1", () -> Conv.conv2dBackwardInput(gy1, w1, 1, 1, 0, 0, 1, 1, 1, ws11, dx)));
         cs.add(new Case("conv2dBackwardWeight 1x1", () -> Conv.conv2dBackwardWeight(gy1, x, 1, 1, 0, 0, 1, 1, 1, ws11, dw1)));
+        // One input channel: the direct F32 path (im2col for F64), its units on the pool.
+        Tensor x1c = SpatialTestSupport.make(arena, dt, rnd, 16, 1, 20, 21), w1c = SpatialTestSupport.make(arena, dt, rnd, 8, 1, 3, 3);
+        Tensor b1c = SpatialTestSupport.make(arena, dt, rnd, 8), y1c = arena.empty(dt, 16, 8, 20, 21);
+        Tensor gy1c = SpatialTestSupport.make(arena, dt, rnd, 16, 8, 20, 21), dw1c = arena.empty(dt, 8, 1, 3, 3);
+        Tensor ws1c = arena.empty(dt, Conv.workspaceElements(x1c, w1c, 1, 1, 1, 1, 1, 1, 1));
+        cs.add(new Case("conv2d one channel", () -> Conv.conv2d(x1c, w1c, b1c, 1, 1, 1, 1, 1, 1, 1, ws1c, y1c)));
+        cs.add(new Case("conv2dBackwardWeight one channel", () -> Conv.conv2dBackwardWeight(gy1c, x1c, 1, 1, 1, 1, 1, 1, 1, ws1c, dw1c)));
         // A larger conv whose im2col runs on the pool.
         Tensor xc = SpatialTestSupport.make(arena, dt, rnd, 4, 8, 12, 12), wl = SpatialTestSupport.make(arena, dt, rnd, 4, 8, 3, 3);
         Tensor yl = arena.empty(dt, 4, 4, 12, 12), wsl = arena.empty(dt, Conv.workspaceElements(xc, wl, 1, 1, 1, 1, 1, 1, 1));
@@ -73,6 +80,8 @@ class SpatialAllocationTest {
         cs.add(new Case("adaptiveAvgPool1x1Backward", () -> Pool.adaptiveAvgPool1x1Backward(g1, pdx)));
         Tensor ly = arena.empty(dt, 8, 8, 12, 12);
         cs.add(new Case("maxPool2d large", () -> Pool.maxPool2d(xl, 2, 2, 2, 2, 0, 0, 1, 1, ly, null)));
+        Tensor lyi = arena.empty(DType.I64, ly.size(0), ly.size(1), ly.size(2), ly.size(3));
+        cs.add(new Case("maxPool2d large with indices", () -> Pool.maxPool2d(xl, 2, 2, 2, 2, 0, 0, 1, 1, ly, lyi)));
 
         // Norms.
         Tensor gamma = SpatialTestSupport.make(arena, dt, rnd, 4), beta = SpatialTestSupport.make(arena, dt, rnd, 4);
