@@ -72,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
             List<Map<String, Object>> json = new ArrayList<>();
             Table t = SuiteRun.table(rows, json);
             Map<String, Object> machine = Machine.describe();
-            SuiteRun.print(t, machine, System.out);
+            SuiteRun.print(t, rows, machine, System.out);
             report = new LinkedHashMap<>();
             report.put("mode", full ? "full" : "quick");
             report.put("machine", machine);

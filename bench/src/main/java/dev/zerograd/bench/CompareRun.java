@@ -96,8 +96,7 @@ final class CompareRun {
             }
             Object jit = r.metrics().get("jit_steps");
             if (jit != null && ((Number) jit).longValue() > 0) {
-                notes.add(String.format("%s: heap B/step over its JIT-quiet steps; %d of its %d measured steps overlapped a JIT"
-                        + " compilation and allocated %d B in all", s.name(), ((Number) jit).longValue(), r.zerogradSteps(),
+                notes.add(Reports.jitNote(s.name(), ((Number) jit).longValue(), r.zerogradSteps(),
                         ((Number) r.metrics().get("jit_step_heap_bytes")).longValue()));
             }
             json.add(j);

@@ -106,4 +106,10 @@ final class Reports {
         chart.addSeries("target (at most)", names, t);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
+
+    /** The footnote of a workload some of whose measured steps overlapped a JIT compilation (Note [Steps that overlap the JIT]). */
+    static String jitNote(String workload, long jitSteps, long measuredSteps, long jitBytes) {
+        return String.format("%s: heap B/step over its JIT-quiet steps; %d of its %d measured steps overlapped a JIT"
+                + " compilation and allocated %d B in all", workload, jitSteps, measuredSteps, jitBytes);
+    }
 }

@@ -1,13 +1,13 @@
 package dev.zerograd.bench.jmh;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerograd.bench.StepHeap;
 import dev.zerograd.bench.workloads.Workload;
 import dev.zerograd.bench.workloads.Workloads;
 import dev.zerograd.bindings.OpenBlas;
 import dev.zerograd.kernels.Parallel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,8 +35,10 @@ import org.openjdk.jmh.runner.IterationType;
  * thread of the fork (JMH 1.37 reads {@code getTotalThreadAllocatedBytes}), JMH's own harness included, by the
  * ops of the iteration; for a step of a second that harness share alone is hundreds of KB per op. So the
  * wrapper also counts the bytes its own thread allocates inside {@link Workload#step()} during the measured
- * iterations ({@code thread_bytes_per_step}), the zero-GC contract's figure. The two counter reads per step
- * ({@code getCurrentThreadAllocatedBytes}) cost tens of nanoseconds, under 1 % of the shortest step.
+ * iterations ({@code thread_bytes_per_step}), the zero-GC contract's figure, over the steps that no JIT
+ * compilation overlapped; the others are counted apart ({@code jit_steps}, {@code jit_bytes}) as in {@code train}
+ * and the comparison ({@link StepHeap}, Note [Steps that overlap the JIT]). The counter reads per step cost
+ * well under 1 % of the shortest step.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,13 +47,9 @@ public class WorkloadBench {
     @Param("OpChain")
     public String workload;
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private Workload w;
     private boolean measuring;
-    private long measuredBytes;
-    private long measuredSteps;
+    private final StepHeap heap = new StepHeap();
 
     @Setup(Level.Trial)
     public void setup() {
@@ -69,7 +67,12 @@ public class WorkloadBench {
         String dir = System.getProperty("zerograd.bench.metrics");
         if (dir != null) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("thread_bytes_per_step", measuredSteps == 0 ? 0.0 : (double) measuredBytes / measuredSteps);
+            heap.finish();
+            m.put("thread_bytes_per_step", (double) heap.steadyBytesPerStep());
+            m.put("steady_steps", heap.steadySteps());
+            m.put("allocating_steps", heap.allocatingSteps());
+            m.put("jit_steps", heap.jitSteps());
+            m.put("jit_bytes", heap.jitBytes());
             w.metrics(m);
             try {
                 new ObjectMapper().writeValue(Path.of(dir, workload + ".json").toFile(), m);
@@ -82,12 +85,12 @@ public class WorkloadBench {
 
     @Benchmark
     public double step() {
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        double v = w.step();
-        if (measuring) {
-            measuredBytes += THREADS.getCurrentThreadAllocatedBytes() - before;
-            measuredSteps++;
+        if (!measuring) {
+            return w.step();
         }
+        heap.begin();
+        double v = w.step();
+        heap.end();
         return v;
     }
 }
