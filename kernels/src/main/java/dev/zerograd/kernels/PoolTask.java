@@ -348,19 +348,43 @@ final class PoolTask extends UnitTask {
         zeroPlane(out, esz);
         long plane = h * w;
         boolean dense = osW == 1 && (h == 1 || osH == w);
+        if (f32 && dense) {
+            maxBackwardDenseF32(n, c, in, out, ix, plane);
+            return;
+        }
         for (long oh = 0; oh < ho; oh++) {
             for (long ow = 0; ow < wo; ow++) {
                 long idx = xs.get(JAVA_LONG_UNALIGNED, ix + (oh * xsH + ow * xsW) * 8);
                 if (idx < 0 || idx >= plane) {
-                    throw new IllegalArgumentException("Pool.maxPool2dBackward: index " + idx + " at [" + n + ", " + c + ", " + oh
-                            + ", " + ow + "] of indices " + indices.describe() + " is outside the input plane of " + h + " x "
-                            + w + " = " + plane + " elements");
+                    throw badIndex(idx, n, c, oh, ow, plane);
                 }
                 long at = out + (dense ? idx : (idx / w) * osH + (idx % w) * osW) * esz;
                 double g = SpatialRows.get(is, f32, in + (oh * isH + ow * isW) * esz);
                 SpatialRows.set(os, f32, at, SpatialRows.get(os, f32, at) + g);
             }
         }
+    }
+
+    /** {@link #maxBackward} on F32 into a dense dx plane: float reads and writes, one range test per index. */
+    private void maxBackwardDenseF32(long n, long c, long in, long out, long ix, long plane) {
+        MemorySegment g = is, dx = os, idx = xs;
+        for (long oh = 0; oh < ho; oh++) {
+            long gRow = in + oh * isH * 4, xRow = ix + oh * xsH * 8;
+            for (long ow = 0; ow < wo; ow++) {
+                long i = idx.get(JAVA_LONG_UNALIGNED, xRow + ow * xsW * 8);
+                if ((i | (plane - 1 - i)) < 0) {
+                    throw badIndex(i, n, c, oh, ow, plane);
+                }
+                long at = out + i * 4;
+                dx.set(JAVA_FLOAT_UNALIGNED, at, dx.get(JAVA_FLOAT_UNALIGNED, at) + g.get(JAVA_FLOAT_UNALIGNED, gRow + ow * isW * 4));
+            }
+        }
+    }
+
+    private IllegalArgumentException badIndex(long idx, long n, long c, long oh, long ow, long plane) {
+        return new IllegalArgumentException("Pool.maxPool2dBackward: index " + idx + " at [" + n + ", " + c + ", " + oh + ", " + ow
+                + "] of indices " + indices.describe() + " is outside the input plane of " + h + " x " + w + " = " + plane
+                + " elements");
     }
 
     private void zeroPlane(long out, int esz) {

@@ -293,6 +293,9 @@ class PoolTest {
         Tensor bad = arena.fromArray(new long[] {0, 1, 64, 2}, 1, 1, 2, 2);
         assertMessage(() -> Pool.maxPool2dBackward(arena.zeros(dt, 1, 1, 2, 2), bad, arena.empty(dt, 1, 1, 8, 8)),
                 "Pool.maxPool2dBackward", "index 64", "64 elements");
+        Tensor negative = arena.fromArray(new long[] {0, 1, -1, 2}, 1, 1, 2, 2);
+        assertMessage(() -> Pool.maxPool2dBackward(arena.zeros(dt, 1, 1, 2, 2), negative, arena.empty(dt, 1, 1, 8, 8)),
+                "Pool.maxPool2dBackward", "index -1", "64 elements");
         assertMessage(() -> Pool.avgPool2dBackward(arena.zeros(dt, 2, 3, 4, 5), 2, 2, 2, 2, 0, 0, true, x),
                 "Pool.avgPool2dBackward", "gy f32[2, 3, 4, 5]");
         assertMessage(() -> Pool.adaptiveAvgPool1x1(x, arena.empty(DType.F64, 2, 3, 1, 1)), "y f64");
