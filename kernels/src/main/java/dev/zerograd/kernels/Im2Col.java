@@ -34,17 +34,17 @@ import jdk.incubator.vector.VectorSpecies;
  * of consecutive output rows are contiguous in both buffers, so the whole valid block moves in one copy
  * (or one vector add for col2im) and only the padding columns are fixed up afterwards.
  *
- * <p>Note [Masked block rows]: on F32 the block moves in int vectors ANDed with a mask of kernel column kj
- * ({@code -1} where the output column lies in {@code [owLo, owHi)}, else 0), so the wrapped-around padding
- * columns come out as +0.0 in the same pass: im2col writes each column row once, col2im adds
- * {@code cols & mask} into dx, and neither makes the two tiny zeroing calls per output row (two per row per
- * tap per channel, about 6% of the CNN step's profile with the copies they broke up). The mask depends only
- * on {@code ow = q mod Wo}, so one pattern of {@code Wo + L} ints per kj serves every row: the vector at column
- * q reads it from {@code q mod Wo}. The AND is exact (no arithmetic touches a wrapped-around Inf or NaN), and
- * col2im adds the same +0.0 entries in the same tap order as the scalar path, so the two agree bit for bit.
- * Single thread, CPU time, x[64, 32, 14, 14] * w[64, 32, 3, 3] in 2 MiB chunks, best of 40, three alternating
- * rounds: input gradient 10.2-10.4 ms unmasked, 8.7-8.9 ms masked (its GEMMs alone take 6.8-7.5 ms); the
- * forward and the weight gradient, whose im2col is a smaller share, moved within the noise.
+ * <p>Note [Masked block rows]: on F32, col2im adds each tap's block in vectors of {@code cols & mask}, the
+ * mask of kernel column kj being {@code -1} where the output column lies in {@code [owLo, owHi)} and 0
+ * elsewhere, so the wrapped-around padding columns add +0.0 without the two tiny zeroing calls per output
+ * row (per tap, per channel) that the unmasked block path makes first. The mask depends only on
+ * {@code ow = q mod Wo}, so one pattern of {@code Wo + L} ints per kj serves every row: the vector at
+ * column q reads it from {@code q mod Wo}. The AND is exact (no arithmetic touches a padding entry that
+ * may hold Inf or NaN), and the same +0.0 entries are added in the same tap order as on the scalar path,
+ * so the two agree bit for bit. Single thread, CPU time, x[64, 32, 14, 14] * w[64, 32, 3, 3] in 2 MiB
+ * chunks, best of 40, three alternating rounds: input gradient 10.2-10.4 ms unmasked, 8.7-8.9 ms masked
+ * (its GEMMs alone take 6.8-7.5 ms). im2col keeps its block copy and zeroing: the same masking there (an
+ * int-vector copy ANDed with the mask) was slower than the copy, forward 9.0-11.9 against 7.8-8.8 ms.
  */
 final class Im2Col extends UnitTask {
     static final int IM2COL = 0;
@@ -86,7 +86,7 @@ final class Im2Col extends UnitTask {
     MemorySegment ys, bs;
     long yBase, ysN, ysC, ysH, ysW, bBase, bStride;
     /**
-     * Whether the current im2col or col2im moves its blocks masked (Note [Masked block rows]), and the masks:
+     * Whether the current col2im adds its blocks masked (Note [Masked block rows]), and the masks:
      * pattern kj at {@code kj * (wo + L)}, entry t is -1 when {@code owLo(kj) <= t mod wo < owHi(kj)}, else 0.
      * Grows, never shrinks (allocates only for a wider layer than any before on this thread).
      */
@@ -106,8 +106,7 @@ final class Im2Col extends UnitTask {
         boolean out = mode == FILL_BIAS || mode == GATHER || mode == SCATTER;
         long channels = out ? cout : cin;
         long work = out ? ho * wo : kh * kw * ho * wo;
-        masked = (mode == IM2COL && isW == 1 && isH == w || mode == COL2IM) && f32 && SpatialRows.simd && sh == 1 && sw == 1
-                && wo == w;
+        masked = mode == COL2IM && f32 && SpatialRows.simd && sh == 1 && sw == 1 && wo == w;
         if (masked) {
             fillMasks();
         }
@@ -168,13 +167,6 @@ final class Im2Col extends UnitTask {
                     zero(row + ohLo * wo * esz, (ohHi - ohLo) * wo * esz);
                     continue;
                 }
-                if (masked) {
-                    long start = ohLo * wo + owLo, end = (ohHi - 1) * wo + owHi;
-                    zero(row + ohLo * wo * esz, owLo * esz);
-                    zero(row + end * esz, ((ohHi - 1) * wo + wo - end) * esz);
-                    maskedCopy(plane + (rowShift * w + colShift) * 4, row, start, end, (int) kj);
-                    continue;
-                }
                 if (block) {
                     // One copy from (ohLo, owLo) to (ohHi - 1, owHi - 1); the padding columns of the rows in
                     // between received wrapped-around input and are zeroed next.
@@ -196,36 +188,6 @@ final class Im2Col extends UnitTask {
                     zero(d + owHi * esz, (wo - owHi) * esz);
                 }
             }
-        }
-    }
-
-    /**
-     * {@code cols[row + q] = image[src + q] & mask_kj[q mod wo]} for columns q in {@code [start, end)} (byte
-     * bases; Note [Masked block rows]). The last vector may overlap the one before: it writes the same values.
-     */
-    private void maskedCopy(long src, long row, long start, long end, int kj) {
-        int period = (int) wo + L, base = kj * period;
-        int[] m = masks;
-        long q = start;
-        if (end - start >= L) {
-            int phase = (int) (start % wo);
-            for (; q <= end - L; q += L) {
-                IntVector v = IntVector.fromMemorySegment(I, is, src + q * 4, LE);
-                v.and(IntVector.fromArray(I, m, base + phase)).intoMemorySegment(cs, row + q * 4, LE);
-                phase += L;
-                while (phase >= wo) {
-                    phase -= (int) wo;
-                }
-            }
-            if (q < end) {
-                q = end - L;
-                IntVector v = IntVector.fromMemorySegment(I, is, src + q * 4, LE);
-                v.and(IntVector.fromArray(I, m, base + (int) (q % wo))).intoMemorySegment(cs, row + q * 4, LE);
-            }
-            return;
-        }
-        for (; q < end; q++) {
-            cs.set(JAVA_INT_UNALIGNED, row + q * 4, is.get(JAVA_INT_UNALIGNED, src + q * 4) & m[base + (int) (q % wo)]);
         }
     }
 

@@ -38,7 +38,7 @@ class ConvTest {
             {2, 2, 5, 5, 2, 5, 5, 1, 1, 0, 0, 1, 1, 1},     // kernel as large as the image: 1x1 output
             {1, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1},     // padding as large as the kernel: rows of pure padding
             {4, 1, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST first layer, smaller
-            // "Same" stride 1 (the masked F32 block path, Note [Masked block rows] in Im2Col): rows of 14 (a
+            // "Same" stride 1 (the masked F32 col2im, Note [Masked block rows] in Im2Col): rows of 14 (a
             // vector and a tail), dilation 2, a 5x3 kernel, rows narrower than a vector, batch 1.
             {3, 5, 14, 14, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST second layer, fewer channels
             {1, 3, 11, 13, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, padding 2: still "same"
@@ -283,9 +283,9 @@ class ConvTest {
     }
 
     /**
-     * The vector row loops (the masked F32 im2col and col2im blocks, Note [Masked block rows] in Im2Col)
-     * and their scalar references agree bit for bit; an infinite input next to the padding must not leak
-     * into the zeroed columns.
+     * The vector row loops (the masked F32 col2im blocks, Note [Masked block rows] in Im2Col) and their
+     * scalar references agree bit for bit, in all three kernels; an infinite input next to the padding must
+     * not leak into the zeroed columns.
      */
     @Test
     void scalarAndVectorRowLoopsAgree() {
