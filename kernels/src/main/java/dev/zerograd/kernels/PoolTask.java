@@ -45,8 +45,17 @@ import jdk.incubator.vector.VectorSpecies;
  * step it takes part in), and the value written is the chosen element. The index is
  * {@code 2 oh W + 2 ow + {0, 1, W, W + 1}}, formed in int lanes and widened to I64. A row's last vector ends at
  * the row's end and may overlap the one before (the same values are written twice). Single thread, CPU
- * time, x[64, 32, 28, 28]: 0.9-1.0 ms against 3.1-3.2 ms for the 2x2 loop; Wo = 7 (the CNN's second
- * pooling) is shorter than a vector and keeps the loop.
+ * time, x[64, 32, 28, 28]: 0.9-1.0 ms against 3.1-3.2 ms for the 2x2 loop.
+ *
+ * <p>Note [Short pooling rows]: a row of {@code L / 2 <= Wo < L} windows (Wo = 7, the CNN's second pooling)
+ * is one vector whose last lanes spill past the row: its loads read 2 (L - Wo) elements of the next input
+ * row (which exists for every row but the plane's last, and whose values only reach the spilled lanes), and
+ * its stores write L - Wo values and indices into the next output row, which the next row's store then
+ * overwrites. So the output and index rows must be dense (row stride Wo, no gap another plane could own),
+ * and the plane's last row, whose spill would cross into the next plane, runs the 2x2 loop. Masked loads
+ * and stores would avoid the spill but are not intrinsics for these shapes on AVX2: the masked version
+ * took 17 ms. Single thread, CPU time, x[64, 64, 14, 14] with indices, best of 40: 0.74-0.85 ms against
+ * 3.1 ms for the 2x2 loop.
  */
 final class PoolTask extends UnitTask {
     static final int MAX = 0;
@@ -195,10 +204,13 @@ final class PoolTask extends UnitTask {
      */
     private void maxInside(long in, long out, long ix, int esz) {
         if (f32 && kh == 2 && kw == 2 && isW == 1 && osW == 1 && (xs == null || xsW == 1)) {
-            if (SpatialRows.simd && sh == 2 && sw == 2 && dh == 1 && dw == 1 && wo >= L && xs != null && h * w <= Integer.MAX_VALUE) {
+            boolean vector = SpatialRows.simd && sh == 2 && sw == 2 && dh == 1 && dw == 1 && xs != null && h * w <= Integer.MAX_VALUE;
+            if (vector && wo >= L) {
                 max2x2Stride2Vector(in, out, ix);
+            } else if (vector && 2 * wo >= L && osH == wo && xsH == wo) {
+                max2x2Stride2Short(in, out, ix);
             } else {
-                max2x2F32(in, out, ix);
+                max2x2F32(in, out, ix, 0);
             }
             return;
         }
@@ -230,12 +242,12 @@ final class PoolTask extends UnitTask {
         }
     }
 
-    /** {@link #maxInside} for the common 2x2 window on F32 rows with unit column strides. */
-    private void max2x2F32(long in, long out, long ix) {
+    /** {@link #maxInside} for the common 2x2 window on F32 rows with unit column strides, from output row ohFrom on. */
+    private void max2x2F32(long in, long out, long ix, long ohFrom) {
         MemorySegment src = is, dst = os, idx = xs;
         long colStep = dw * 4, below = dh * isH * 4, belowFlat = dh * w;
         int wOut = (int) wo;
-        for (long oh = 0; oh < ho; oh++) {
+        for (long oh = ohFrom; oh < ho; oh++) {
             long ih0 = oh * sh;
             long row = in + ih0 * isH * 4, o = out + oh * osH * 4, xo = ix + oh * xsH * 8;
             for (int ow = 0; ow < wOut; ow++) {
@@ -295,6 +307,38 @@ final class PoolTask extends UnitTask {
         }
     }
 
+    /**
+     * {@link #max2x2Stride2Vector} for rows of {@code L / 2 <= Wo < L} windows (the CNN's second pooling,
+     * Wo = 7), one vector per output row (Note [Short pooling rows]); the plane's last row goes to the 2x2 loop.
+     * Needs dense output and index rows ({@code osH = xsH = Wo}).
+     */
+    private void max2x2Stride2Short(long in, long out, long ix) {
+        MemorySegment src = is, dst = os, idx = xs;
+        int width = (int) w;
+        long below = isH * 4, vb = 4L * L;
+        IntVector even = IntVector.zero(I).addIndex(2), zero = IntVector.zero(I), one = IntVector.broadcast(I, 1);
+        IntVector down = IntVector.broadcast(I, width), downRight = IntVector.broadcast(I, width + 1);
+        for (long oh = 0; oh < ho - 1; oh++) {
+            long r0 = in + 2 * oh * isH * 4, r1 = r0 + below, o = out + oh * wo * 4, xo = ix + oh * wo * 8;
+            FloatVector t0 = FloatVector.fromMemorySegment(F, src, r0, LE);
+            FloatVector t1 = FloatVector.fromMemorySegment(F, src, r0 + vb, LE);
+            FloatVector u0 = FloatVector.fromMemorySegment(F, src, r1, LE);
+            FloatVector u1 = FloatVector.fromMemorySegment(F, src, r1 + vb, LE);
+            FloatVector a = t0.rearrange(EVEN, t1), b = t0.rearrange(ODD, t1);
+            FloatVector c = u0.rearrange(EVEN, u1), d = u0.rearrange(ODD, u1);
+            VectorMask<Float> takeB = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
+            VectorMask<Float> takeD = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
+            FloatVector ab = a.blend(b, takeB), cd = c.blend(d, takeD);
+            VectorMask<Float> takeBottom = cd.compare(VectorOperators.GT, ab).or(cd.test(VectorOperators.IS_NAN));
+            ab.blend(cd, takeBottom).intoMemorySegment(dst, o, LE);
+            IntVector top = zero.blend(one, takeB.cast(I)), bottom = down.blend(downRight, takeD.cast(I));
+            IntVector flat = even.add((int) (2 * oh * w)).add(top.blend(bottom, takeBottom.cast(I)));
+            ((LongVector) flat.convertShape(VectorOperators.I2L, J, 0)).intoMemorySegment(idx, xo, LE);
+            ((LongVector) flat.convertShape(VectorOperators.I2L, J, 1)).intoMemorySegment(idx, xo + 8L * J.length(), LE);
+        }
+        max2x2F32(in, out, ix, ho - 1);
+    }
+
     /** dx plane = 0, then {@code dx[idx] += gy} for every output position. */
     private void maxBackward(long n, long c) {
         int esz = f32 ? 4 : 8;
@@ -304,19 +348,43 @@ final class PoolTask extends UnitTask {
         zeroPlane(out, esz);
         long plane = h * w;
         boolean dense = osW == 1 && (h == 1 || osH == w);
+        if (f32 && dense) {
+            maxBackwardDenseF32(n, c, in, out, ix, plane);
+            return;
+        }
         for (long oh = 0; oh < ho; oh++) {
             for (long ow = 0; ow < wo; ow++) {
                 long idx = xs.get(JAVA_LONG_UNALIGNED, ix + (oh * xsH + ow * xsW) * 8);
                 if (idx < 0 || idx >= plane) {
-                    throw new IllegalArgumentException("Pool.maxPool2dBackward: index " + idx + " at [" + n + ", " + c + ", " + oh
-                            + ", " + ow + "] of indices " + indices.describe() + " is outside the input plane of " + h + " x "
-                            + w + " = " + plane + " elements");
+                    throw badIndex(idx, n, c, oh, ow, plane);
                 }
                 long at = out + (dense ? idx : (idx / w) * osH + (idx % w) * osW) * esz;
                 double g = SpatialRows.get(is, f32, in + (oh * isH + ow * isW) * esz);
                 SpatialRows.set(os, f32, at, SpatialRows.get(os, f32, at) + g);
             }
         }
+    }
+
+    /** {@link #maxBackward} on F32 into a dense dx plane: float reads and writes, one range test per index. */
+    private void maxBackwardDenseF32(long n, long c, long in, long out, long ix, long plane) {
+        MemorySegment g = is, dx = os, idx = xs;
+        for (long oh = 0; oh < ho; oh++) {
+            long gRow = in + oh * isH * 4, xRow = ix + oh * xsH * 8;
+            for (long ow = 0; ow < wo; ow++) {
+                long i = idx.get(JAVA_LONG_UNALIGNED, xRow + ow * xsW * 8);
+                if ((i | (plane - 1 - i)) < 0) {
+                    throw badIndex(i, n, c, oh, ow, plane);
+                }
+                long at = out + i * 4;
+                dx.set(JAVA_FLOAT_UNALIGNED, at, dx.get(JAVA_FLOAT_UNALIGNED, at) + g.get(JAVA_FLOAT_UNALIGNED, gRow + ow * isW * 4));
+            }
+        }
+    }
+
+    private IllegalArgumentException badIndex(long idx, long n, long c, long oh, long ow, long plane) {
+        return new IllegalArgumentException("Pool.maxPool2dBackward: index " + idx + " at [" + n + ", " + c + ", " + oh + ", " + ow
+                + "] of indices " + indices.describe() + " is outside the input plane of " + h + " x " + w + " = " + plane
+                + " elements");
     }
 
     private void zeroPlane(long out, int esz) {

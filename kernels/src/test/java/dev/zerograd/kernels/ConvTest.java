@@ -38,6 +38,12 @@ class ConvTest {
             {2, 2, 5, 5, 2, 5, 5, 1, 1, 0, 0, 1, 1, 1},     // kernel as large as the image: 1x1 output
             {1, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1},     // padding as large as the kernel: rows of pure padding
             {4, 1, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST first layer, smaller
+            // "Same" stride 1 (the masked F32 col2im, Note [Masked block rows] in Im2Col): rows of 14 (a
+            // vector and a tail), dilation 2, a 5x3 kernel, rows narrower than a vector, batch 1.
+            {3, 5, 14, 14, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // the Fashion-MNIST second layer, fewer channels
+            {1, 3, 11, 13, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, padding 2: still "same"
+            {2, 3, 9, 17, 2, 5, 3, 1, 1, 2, 1, 1, 1, 1},    // 5x3 kernel
+            {1, 2, 5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // rows of 3: one vector spans rows
             // One input channel, stride 1: the direct F32 path (Note [Direct single-channel conv]) where Wo >= L.
             {1, 1, 9, 11, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // batch 1, odd sizes, a row tail
             {3, 1, 7, 21, 5, 3, 5, 1, 1, 0, 2, 1, 1, 1},    // 3x5 kernel, padding on W only
@@ -276,22 +282,38 @@ class ConvTest {
         return s;
     }
 
+    /**
+     * The vector row loops (the masked F32 col2im blocks, Note [Masked block rows] in Im2Col) and their
+     * scalar references agree bit for bit, in all three kernels; an infinite input next to the padding must
+     * not leak into the zeroed columns.
+     */
     @Test
     void scalarAndVectorRowLoopsAgree() {
         Random rnd = new Random(4);
         for (DType dt : SpatialTestSupport.FLOATS) {
-            Geometry g = Geometry.of(CASES[0]);
-            Tensor x = make(arena, dt, rnd, g.xShape()), w = make(arena, dt, rnd, g.wShape()), gy = make(arena, dt, rnd, g.yShape());
-            Tensor ws = workspace(dt, x, w, g, false);
-            double[][] out = new double[2][];
-            for (int s = 0; s < 2; s++) {
-                SpatialRows.simd = s == 0;
-                Tensor dx = arena.empty(dt, g.xShape());
-                Conv.conv2dBackwardInput(gy, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dx);
-                out[s] = dx.toDoubleArray();
+            for (int ci : new int[] {0, 11, 12, 13, 14}) {
+                Geometry g = Geometry.of(CASES[ci]);
+                arena.reset();
+                Tensor x = make(arena, dt, rnd, g.xShape()), w = make(arena, dt, rnd, g.wShape()), gy = make(arena, dt, rnd, g.yShape());
+                x.setDoubleFlat(g.w - 1, Double.POSITIVE_INFINITY); // the last column of the first row
+                Tensor ws = workspace(dt, x, w, g, ci % 2 == 1);
+                double[][] out = new double[2][], dws = new double[2][], ys = new double[2][];
+                for (int s = 0; s < 2; s++) {
+                    SpatialRows.simd = s == 0;
+                    Tensor dx = arena.empty(dt, g.xShape()), dw = arena.empty(dt, g.wShape()), y = arena.empty(dt, g.yShape());
+                    Conv.conv2dBackwardInput(gy, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dx);
+                    Conv.conv2dBackwardWeight(gy, x, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dw);
+                    forward(g, x, w, null, ws, y);
+                    out[s] = dx.toDoubleArray();
+                    dws[s] = dw.toDoubleArray();
+                    ys[s] = y.toDoubleArray();
+                }
+                assertClose(dt + " " + g + " col2im simd vs scalar", out[1], out[0], 0);
+                assertClose(dt + " " + g + " weight gradient simd vs scalar", dws[1], dws[0], 0);
+                assertClose(dt + " " + g + " forward simd vs scalar", ys[1], ys[0], 0);
             }
-            assertClose(dt + " col2im simd vs scalar", out[1], out[0], dt == DType.F32 ? 1e-6 : 1e-14);
         }
+        SpatialRows.simd = true;
     }
 
     /**

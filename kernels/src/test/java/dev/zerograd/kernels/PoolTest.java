@@ -34,6 +34,10 @@ class PoolTest {
             {2, 2, 8, 7, 3, 2, 2, 1, 0, 0, 1, 1},    // unpadded non-square window
             {2, 3, 16, 20, 2, 2, 2, 2, 0, 0, 1, 1},  // 2x2 / 2 with Wo >= 8: the F32 vector loop, a row tail
             {1, 2, 5, 35, 2, 2, 2, 2, 0, 0, 1, 1},   // the vector loop on odd sizes: Wo = 17
+            {3, 5, 14, 14, 2, 2, 2, 2, 0, 0, 1, 1},  // Wo = 7 < 8: the masked short-row vector loop (the CNN's second pooling)
+            {2, 3, 9, 11, 2, 2, 2, 2, 0, 0, 1, 1},   // Wo = 5, an odd W whose last column is dropped
+            {1, 2, 6, 8, 2, 2, 2, 2, 0, 0, 1, 1},    // Wo = 4: the shortest masked row on AVX2
+            {2, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1},    // Wo = 3: the 2x2 loop again
     };
 
     private static int out(int in, int k, int s, int p, int d) {
@@ -239,20 +243,22 @@ class PoolTest {
         float nan = Float.NaN;
         float[] top = {1, nan, nan, 1, 3, 3, -1, -2}, bottom = {nan, 2, 0, 0, 2, 3, -3, -1};
         double[] values = {Double.NaN, Double.NaN, 3, -1};
-        int windows = 36, w = 2 * windows;
-        Tensor x = arena.empty(DType.F32, 1, 1, 2, w);
-        for (int j = 0; j < w; j++) {
-            x.setDoubleFlat(j, top[j % 8]);
-            x.setDoubleFlat(w + j, bottom[j % 8]);
-        }
-        for (boolean simd : new boolean[] {true, false}) {
-            SpatialRows.simd = simd;
-            Tensor y = arena.empty(DType.F32, 1, 1, 1, windows), idx = arena.empty(DType.I64, 1, 1, 1, windows);
-            Pool.maxPool2d(x, 2, 2, 2, 2, 0, 0, 1, 1, y, idx);
-            for (int o = 0; o < windows; o++) {
-                long off = o % 4 == 0 ? w : 0; // the last NaN below, else the first element
-                assertEquals(values[o % 4], y.getDoubleFlat(o), "simd " + simd + " window " + o);
-                assertEquals(2L * o + off, (long) idx.getDoubleFlat(o), "simd " + simd + " index of window " + o);
+        for (int windows : new int[] {36, 7, 5}) { // 7 and 5: the masked short rows
+            int w = 2 * windows;
+            Tensor x = arena.empty(DType.F32, 1, 1, 2, w);
+            for (int j = 0; j < w; j++) {
+                x.setDoubleFlat(j, top[j % 8]);
+                x.setDoubleFlat(w + j, bottom[j % 8]);
+            }
+            for (boolean simd : new boolean[] {true, false}) {
+                SpatialRows.simd = simd;
+                Tensor y = arena.empty(DType.F32, 1, 1, 1, windows), idx = arena.empty(DType.I64, 1, 1, 1, windows);
+                Pool.maxPool2d(x, 2, 2, 2, 2, 0, 0, 1, 1, y, idx);
+                for (int o = 0; o < windows; o++) {
+                    long off = o % 4 == 0 ? w : 0; // the last NaN below, else the first element
+                    assertEquals(values[o % 4], y.getDoubleFlat(o), "simd " + simd + " window " + o + " of " + windows);
+                    assertEquals(2L * o + off, (long) idx.getDoubleFlat(o), "simd " + simd + " index of window " + o + " of " + windows);
+                }
             }
         }
     }
@@ -287,6 +293,9 @@ class PoolTest {
         Tensor bad = arena.fromArray(new long[] {0, 1, 64, 2}, 1, 1, 2, 2);
         assertMessage(() -> Pool.maxPool2dBackward(arena.zeros(dt, 1, 1, 2, 2), bad, arena.empty(dt, 1, 1, 8, 8)),
                 "Pool.maxPool2dBackward", "index 64", "64 elements");
+        Tensor negative = arena.fromArray(new long[] {0, 1, -1, 2}, 1, 1, 2, 2);
+        assertMessage(() -> Pool.maxPool2dBackward(arena.zeros(dt, 1, 1, 2, 2), negative, arena.empty(dt, 1, 1, 8, 8)),
+                "Pool.maxPool2dBackward", "index -1", "64 elements");
         assertMessage(() -> Pool.avgPool2dBackward(arena.zeros(dt, 2, 3, 4, 5), 2, 2, 2, 2, 0, 0, true, x),
                 "Pool.avgPool2dBackward", "gy f32[2, 3, 4, 5]");
         assertMessage(() -> Pool.adaptiveAvgPool1x1(x, arena.empty(DType.F64, 2, 3, 1, 1)), "y f64");
