@@ -58,6 +58,11 @@ public final class StepHeap {
         return THREADS.getCurrentThreadAllocatedBytes();
     }
 
+    /** Heap bytes the calling thread has allocated so far. */
+    public static long threadAllocatedBytes() {
+        return allocated();
+    }
+
     /** Starts a step. */
     public void begin() {
         before = allocated();

@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The JMH suite: each workload through {@link WorkloadBench} with {@code -prof gc}, one JMH run per workload so
- * heavy workloads get longer iterations. Quick: 1 fork, 6 x 1 s warm-up and 3 x 1 s measured (heavy: 2 x 3 s
+ * heavy workloads get longer iterations. Quick: 1 fork, 6 x 1 s warm-up and 3 x 1 s measured (heavy: 3 x 3 s
  * and 3 x 2 s). Full: 2 forks, 5 x 2 s and 5 x 2 s (heavy: 3 x 5 s and 5 x 5 s). Two allocation figures per
  * workload: the benchmark thread's bytes per step and JMH's all-threads {@code gc.alloc.rate.norm} (Note [Two
  * allocation figures] in {@link WorkloadBench}).
@@ -48,7 +48,7 @@ final class SuiteRun {
                         .shouldFailOnError(true);
                 int seconds = spec.heavy() ? (full ? 5 : 2) : (full ? 2 : 1);
                 b.forks(full ? 2 : 1)
-                        .warmupIterations(full ? (spec.heavy() ? 3 : 5) : (spec.heavy() ? 2 : 6))
+                        .warmupIterations(full ? (spec.heavy() ? 3 : 5) : (spec.heavy() ? 3 : 6))
                         .warmupTime(TimeValue.seconds(full || !spec.heavy() ? seconds : 3))
                         .measurementIterations(full ? 5 : 3)
                         .measurementTime(TimeValue.seconds(seconds));

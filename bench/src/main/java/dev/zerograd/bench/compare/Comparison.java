@@ -15,8 +15,9 @@ import java.util.Map;
  * median step times.
  *
  * <p>Note [Alternating rounds]: the machine is shared and its clock drifts, so two engines timed one after
- * the other can see different machines. Per workload, both engines first warm up (zerograd long enough for C2 to
- * compile the step), then run {@code rounds} rounds of zerograd steps, peer steps, zerograd steps, ..., each
+ * the other can see different machines. Per workload, both engines first warm up (zerograd for the warm-up time
+ * and then until a few steps in a row allocate nothing, i.e. C2 has compiled what the step runs, at most a
+ * minute), then run {@code rounds} rounds of zerograd steps, peer steps, zerograd steps, ..., each
  * round at least {@code roundSeconds} and {@code roundMinSteps} steps. Every step is timed alone by its own
  * engine (System.nanoTime / time.perf_counter_ns) and each engine's figure is the median over all its rounds'
  * steps. The ratio is zerograd's median over the peer's: below 1 zerograd is faster. zerograd's heap bytes per
@@ -60,6 +61,9 @@ public final class Comparison {
         }
     }
 
+    /** The longest zerograd warm-up of one workload, waiting for steps that allocate nothing (see {@link Sampler#warmUp}). */
+    static final double MAX_WARMUP_SECONDS = 60;
+
     private Comparison() {}
 
     /** Compares {@code spec} (with its own parameters) against the peer. */
@@ -70,9 +74,9 @@ public final class Comparison {
             peer.setup(spec.name(), spec.params(), Workloads.SEED);
             Sampler zg = new Sampler(s.rounds() * s.roundMaxSteps());
             Sampler zgRef = new Sampler(s.rounds() * s.roundMaxSteps());
-            zg.run(w, s.warmupSteps(), s.warmupSeconds(), Integer.MAX_VALUE, false);
+            zg.warmUp(w, s.warmupSteps(), s.warmupSeconds(), MAX_WARMUP_SECONDS);
             if (ref != null) {
-                zgRef.run(ref, s.warmupSteps(), s.peerWarmupSeconds(), Integer.MAX_VALUE, false);
+                zgRef.warmUp(ref, s.warmupSteps(), s.peerWarmupSeconds(), MAX_WARMUP_SECONDS);
             }
             peer.run(s.warmupSteps(), s.peerWarmupSeconds(), 1_000_000);
             List<long[]> peerTimes = new ArrayList<>();

@@ -54,6 +54,36 @@ public final class Sampler {
         return n;
     }
 
+    /** Steps in a row that must allocate nothing before {@link #warmUp} ends. */
+    static final int QUIET_STEPS = 3;
+
+    /**
+     * Warm-up: runs unrecorded steps for at least {@code minSteps} and {@code minSeconds}, then on until
+     * {@value #QUIET_STEPS} steps in a row allocate nothing on this thread's heap (the JIT has compiled what
+     * the step runs: before C2 does, the Vector API's fallback allocates) or {@code maxSeconds} pass.
+     * Returns the steps run.
+     */
+    public int warmUp(Workload w, int minSteps, double minSeconds, double maxSeconds) {
+        long start = System.nanoTime();
+        long minEnd = start + (long) (minSeconds * 1e9);
+        long maxEnd = start + (long) (maxSeconds * 1e9);
+        double s = 0;
+        int n = 0;
+        int quiet = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= maxEnd || n >= minSteps && now >= minEnd && quiet >= QUIET_STEPS) {
+                break;
+            }
+            long before = StepHeap.threadAllocatedBytes();
+            s += w.step();
+            quiet = StepHeap.threadAllocatedBytes() == before ? quiet + 1 : 0;
+            n++;
+        }
+        sink = s;
+        return n;
+    }
+
     /** Heap bytes per recorded step, over the steps that no JIT compilation overlapped (0 when there are none). */
     public long steadyBytesPerStep() {
         return heap.steadyBytesPerStep();
