@@ -23,7 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  * non-intrinsic vector operation anywhere in the method (lanewise POW on AVX2); a helper method taking or
  * returning a vector that C2 declined to inline (past NodeCountInliningCutoff in a large method); a switch
  * on the op inside the loop, whose profile-based loop predicates kept failing and sent C2 into a
- * deoptimise-recompile cycle. Hence also the split into families of a few ops per method. Ops without a
+ * deoptimise-recompile cycle. Hence also the split into families of a few ops per method: tanh (a long
+ * chain of lanewise operations) and the gradient products each have their own method. Inside the shared
+ * ones, they let a CNN's steps compile those methods first and a tanh MLP run after it in the same JVM then
+ * allocate tens of MB per step from the recompiled code ({@code WorkloadsTest} in bench reproduces that
+ * sequence). Ops without a
  * vector form (pow, erf) run a scalar double-precision call per lane. {@code ElementwiseAllocationTest}
  * guards all of this.
  */
@@ -48,7 +52,8 @@ final class VecF32 {
         switch (op) {
             case NEG, SQRT, RSQRT, ABS, RELU, LEAKY_RELU, SQUARE, RECIPROCAL, SIGN, ABS_GRAD -> unaryCheap(op, alpha, xs, x, dx, os, o, dO, nv);
             case RELU_GRAD, LEAKY_RELU_GRAD, SIGMOID_GRAD_FROM_Y, TANH_GRAD_FROM_Y -> unaryCheapGrad(op, alpha, xs, x, dx, os, o, dO, nv);
-            case EXP, LOG, SIN, COS, TANH, LOG1P, EXPM1 -> unaryMath(op, xs, x, dx, os, o, dO, nv);
+            case EXP, LOG, SIN, COS, LOG1P, EXPM1 -> unaryMath(op, xs, x, dx, os, o, dO, nv);
+            case TANH -> tanh(xs, x, dx, os, o, dO, nv); // its own unit: a long chain of vector operations
             case SIGMOID, ELU, SILU, GELU_TANH, SOFTPLUS -> unaryActivation(op, alpha, xs, x, dx, os, o, dO, nv);
             case ELU_GRAD, SILU_GRAD, GELU_TANH_GRAD, SOFTPLUS_GRAD -> unaryActivationGrad(op, alpha, xs, x, dx, os, o, dO, nv);
             case GELU_ERF, ERF, GELU_ERF_GRAD, POW_SCALAR -> unaryPerLane(op, alpha, xs, x, dx, os, o, dO, nv);
@@ -181,7 +186,6 @@ final class VecF32 {
                     v.lanewise(VectorOperators.COS).intoMemorySegment(os, o, NATIVE);
                 }
             }
-            case TANH -> tanh(xs, x, dx, os, o, dO, nv);
             case LOG1P -> {
                 for (int k = 0; k < nv; k++, x += dx, o += dO) {
                     FloatVector v = FloatVector.fromMemorySegment(S, xs, x, NATIVE);
@@ -531,6 +535,10 @@ final class VecF32 {
     /** The fused kernels; p and q are their scalars (see {@link Fused}). b is unused by the one-input ones. */
     static void fused(Fused op, double p, double q, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
             MemorySegment os, long o, long dO, int nv) {
+        if (op.ordinal() >= Fused.TANH_GRAD.ordinal()) {
+            gradProducts(op, as, a, da, bs, b, db, os, o, dO, nv); // a family of its own (Note [Vector code shape])
+            return;
+        }
         final float pf = (float) p;
         final float qf = (float) q;
         final FloatVector zero = FloatVector.zero(S);
@@ -568,6 +576,15 @@ final class VecF32 {
                     v.mul(w).mul(pf).intoMemorySegment(os, o, NATIVE);
                 }
             }
+        }
+    }
+
+    /** The gradient products g * f'(y) of {@link Fused#TANH_GRAD}, {@link Fused#SIGMOID_GRAD} and {@link Fused#RELU_GRAD}. */
+    private static void gradProducts(Fused op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
+            MemorySegment os, long o, long dO, int nv) {
+        final FloatVector zero = FloatVector.zero(S);
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        switch (op) {
             case TANH_GRAD -> {
                 for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
                     FloatVector v = FloatVector.fromMemorySegment(S, as, a, NATIVE);
@@ -589,6 +606,7 @@ final class VecF32 {
                     v.mul(zero.blend(one, w.compare(VectorOperators.GT, 0f))).intoMemorySegment(os, o, NATIVE);
                 }
             }
+            default -> throw new IllegalStateException(op.name());
         }
     }
 

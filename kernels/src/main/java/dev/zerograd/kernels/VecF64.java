@@ -409,6 +409,10 @@ final class VecF64 {
     /** The fused kernels; p and q are their scalars (see {@link Fused}). b is unused by the one-input ones. */
     static void fused(Fused op, double p, double q, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
             MemorySegment os, long o, long dO, int nv) {
+        if (op.ordinal() >= Fused.TANH_GRAD.ordinal()) {
+            gradProducts(op, as, a, da, bs, b, db, os, o, dO, nv); // a family of its own (Note [Vector code shape])
+            return;
+        }
         final double pf = p;
         final double qf = q;
         final DoubleVector zero = DoubleVector.zero(S);
@@ -446,6 +450,15 @@ final class VecF64 {
                     v.mul(w).mul(pf).intoMemorySegment(os, o, NATIVE);
                 }
             }
+        }
+    }
+
+    /** The gradient products g * f'(y) of {@link Fused#TANH_GRAD}, {@link Fused#SIGMOID_GRAD} and {@link Fused#RELU_GRAD}. */
+    private static void gradProducts(Fused op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
+            MemorySegment os, long o, long dO, int nv) {
+        final DoubleVector zero = DoubleVector.zero(S);
+        final DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        switch (op) {
             case TANH_GRAD -> {
                 for (int k = 0; k < nv; k++, a += da, b += db, o += dO) {
                     DoubleVector v = DoubleVector.fromMemorySegment(S, as, a, NATIVE);
@@ -467,6 +480,7 @@ final class VecF64 {
                     v.mul(zero.blend(one, w.compare(VectorOperators.GT, 0.0))).intoMemorySegment(os, o, NATIVE);
                 }
             }
+            default -> throw new IllegalStateException(op.name());
         }
     }
 

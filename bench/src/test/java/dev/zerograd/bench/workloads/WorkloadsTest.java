@@ -39,6 +39,25 @@ class WorkloadsTest {
     }
 
     /**
+     * A tanh MLP whose activations take the large (vector, parallel) kernels, stepped after a CNN in the same
+     * JVM, allocates nothing once warm. The CNN's steps compile the shared vector dispatch methods with their
+     * own ops first; when tanh and its gradient product lived in those methods, the recompiled code boxed
+     * vectors and this MLP allocated tens of MB per step (Note [Vector code shape] in the kernels module).
+     */
+    @Test
+    void aTanhMlpAfterACnnAllocatesNothingOnceWarm() {
+        try (Workload cnn = Cnn.open(Params.of("kind", "cnn", "batch", "16"), Workloads.SEED)) {
+            for (int i = 0; i < 150; i++) {
+                cnn.step();
+            }
+        }
+        Params p = Params.of("kind", "mlp", "batch", "64", "sizes", "512,512,512,512", "act", "tanh", "actLast", "true");
+        try (Workload mlp = Mlp.open(p, Workloads.SEED)) {
+            assertEquals(0, steadyStateBytes(mlp), "heap bytes per " + ROUND + " steps of a tanh MLP after a CNN");
+        }
+    }
+
+    /**
      * One tiny instance per implementation (the sgemm sizes share one). The CNN keeps its 28x28 input, too large
      * for C2 to finish compiling its kernels quickly on a busy machine: it is stepped here, and a CNN training
      * step's zero allocation is asserted in nn's AllocationTest on small images.
