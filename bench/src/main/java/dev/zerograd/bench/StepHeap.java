@@ -50,7 +50,7 @@ public final class StepHeap {
     }
 
     /** Total JIT compilation time so far, in ms; it grows when a compilation finishes. */
-    private static long compileMillis() {
+    public static long compileMillis() {
         return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
     }
 

@@ -16,8 +16,8 @@ import java.util.Map;
  *
  * <p>Note [Alternating rounds]: the machine is shared and its clock drifts, so two engines timed one after
  * the other can see different machines. Per workload, both engines first warm up (zerograd for the warm-up time
- * and then until a few steps in a row allocate nothing, i.e. C2 has compiled what the step runs, at most a
- * minute), then run {@code rounds} rounds of zerograd steps, peer steps, zerograd steps, ..., each
+ * and then until a few steps in a row allocate nothing and finish no JIT compilation, i.e. C2 has compiled
+ * what the step runs, at most a minute), then run {@code rounds} rounds of zerograd steps, peer steps, zerograd steps, ..., each
  * round at least {@code roundSeconds} and {@code roundMinSteps} steps. Every step is timed alone by its own
  * engine (System.nanoTime / time.perf_counter_ns) and each engine's figure is the median over all its rounds'
  * steps. The ratio is zerograd's median over the peer's: below 1 zerograd is faster. zerograd's heap bytes per

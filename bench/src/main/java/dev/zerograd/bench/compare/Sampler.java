@@ -59,9 +59,9 @@ public final class Sampler {
 
     /**
      * Warm-up: runs unrecorded steps for at least {@code minSteps} and {@code minSeconds}, then on until
-     * {@value #QUIET_STEPS} steps in a row allocate nothing on this thread's heap (the JIT has compiled what
-     * the step runs: before C2 does, the Vector API's fallback allocates) or {@code maxSeconds} pass.
-     * Returns the steps run.
+     * {@value #QUIET_STEPS} steps in a row allocate nothing on this thread's heap and finish no JIT compilation
+     * (the JIT has compiled what the step runs: before C2 does, the step runs slower code and the Vector API's
+     * fallback allocates) or {@code maxSeconds} pass. Returns the steps run.
      */
     public int warmUp(Workload w, int minSteps, double minSeconds, double maxSeconds) {
         long start = System.nanoTime();
@@ -76,8 +76,9 @@ public final class Sampler {
                 break;
             }
             long before = StepHeap.threadAllocatedBytes();
+            long compiled = StepHeap.compileMillis();
             s += w.step();
-            quiet = StepHeap.threadAllocatedBytes() == before ? quiet + 1 : 0;
+            quiet = StepHeap.threadAllocatedBytes() == before && StepHeap.compileMillis() == compiled ? quiet + 1 : 0;
             n++;
         }
         sink = s;
