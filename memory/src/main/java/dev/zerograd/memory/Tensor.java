@@ -86,13 +86,11 @@ public final class Tensor {
                 sh[i] = shape[i];
                 st[i] = stridesOrNull[i];
             }
+            this.contiguous = Shapes.isContiguous(sh, st, rank); // reads the first rank slots only
         }
         for (int i = rank; i < previous; i++) {
             sh[i] = 1;
             st[i] = 0;
-        }
-        if (stridesOrNull != null) {
-            this.contiguous = Shapes.isContiguous(sh, st, rank);
         }
         this.numel = numel;
         this.requiresGrad = false;
