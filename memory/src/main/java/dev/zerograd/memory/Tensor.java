@@ -187,7 +187,11 @@ public final class Tensor {
 
     /** True when both tensors have the same rank and sizes. */
     public boolean sameShape(Tensor other) {
-        return Shapes.equal(shape, rank, other.shape, other.rank);
+        // Equal ranks and element counts decide ranks 0 and 1 without reading either shape array (Note [Handle slots]).
+        if (rank != other.rank || numel != other.numel) {
+            return false;
+        }
+        return rank <= 1 || Shapes.equal(shape, rank, other.shape, rank);
     }
 
     public long numel() {
