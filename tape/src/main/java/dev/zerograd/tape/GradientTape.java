@@ -188,10 +188,7 @@ public final class GradientTape implements AutoCloseable {
         }
         open = false;
         ctx.tape = previous;
-        previous = null;
-        for (int i = 0; i < count; i++) {
-            grads[i] = null;
-        }
+        previous = null; // the gradient slots are already null: run() clears them when it ends
     }
 
     /** The arena results and gradients are allocated in. */
@@ -278,6 +275,7 @@ public final class GradientTape implements AutoCloseable {
         System.arraycopy(c.scalars, 0, scalars, r * SCALARS, SCALARS);
         payloads[r] = c.payload;
         grads[r] = null;
+        gradOwned[r] = false;
         Tensor out = c.result;
         out.requiresGrad(true);
         out.setAutograd(this, r);
@@ -310,6 +308,7 @@ public final class GradientTape implements AutoCloseable {
         scalars[r * SCALARS] = scalar;
         payloads[r] = null;
         grads[r] = null;
+        gradOwned[r] = false;
         out.requiresGrad(true);
         out.setAutograd(this, r);
     }
@@ -437,11 +436,7 @@ public final class GradientTape implements AutoCloseable {
         this.createGraph = createGraph;
 
         int top = target.autogradSlot();
-        int end = count;
-        for (int i = 0; i < end; i++) {
-            grads[i] = null;
-            gradOwned[i] = false;
-        }
+        int end = count; // every slot below is null and unowned here: appends clear them, and so does the finally below
         boolean savedGradMode = ctx.gradEnabled;
         ctx.gradEnabled = createGraph;
         try {
@@ -470,6 +465,7 @@ public final class GradientTape implements AutoCloseable {
             this.sources = null;
             for (int i = 0; i < end; i++) {
                 grads[i] = null;
+                gradOwned[i] = false;
             }
         }
         if (!persistent) {
@@ -492,13 +488,31 @@ public final class GradientTape implements AutoCloseable {
     /** Validates and accumulates one gradient produced by record {@code r}'s rule for its input {@code i}. */
     void accumulate(int r, int i, Tensor grad, boolean reduce) {
         if (i < 0 || i >= inCount[r]) {
-            throw new IllegalStateException(ops[r].name() + " (record " + r + "): gradient for input " + i + ", but the op has "
-                    + inCount[r] + " inputs");
+            throw noSuchInput(r, i);
         }
         Tensor x = inputPool[inStart[r] + i];
         if (!x.needsGrad()) {
             return;
         }
+        // The commonest case first, small enough to be inlined into the rules (Note [Inlining budget]): a
+        // first contribution of the input's shape to an intermediate, stored as is.
+        if (!anomaly && x.sameShape(grad) && x.dtype() == grad.dtype() && producedHere(x)) {
+            int s = x.autogradSlot();
+            if (grads[s] == null) {
+                grads[s] = grad;
+                return;
+            }
+        }
+        accumulateSlow(r, i, x, grad, reduce);
+    }
+
+    private IllegalStateException noSuchInput(int r, int i) {
+        return new IllegalStateException(ops[r].name() + " (record " + r + "): gradient for input " + i + ", but the op has "
+                + inCount[r] + " inputs");
+    }
+
+    /** {@link #accumulate} past its common case: reduction, checks, sums, leaves and sources. */
+    private void accumulateSlow(int r, int i, Tensor x, Tensor grad, boolean reduce) {
         boolean same = x.sameShape(grad);
         if (reduce && !same) {
             grad = Ops.sumTo(grad, x);
