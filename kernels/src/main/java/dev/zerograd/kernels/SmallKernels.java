@@ -25,6 +25,17 @@ import java.lang.foreign.ValueLayout;
  * from 150 to 45 ns. The vector loops, like the large path's, allocate nothing once C2 has compiled them
  * (interpreted, the Vector API boxes its vectors); {@code ElementwiseAllocationTest} holds both paths to
  * that after warm-up.
+ *
+ * <p>Note [Inlining budget]: C2 inlines a hot call only when the callee has at most 325 bytecodes
+ * ({@code -XX:FreqInlineSize}), so a method that is too big is a real call on every op, with the spills
+ * around it and without the checks its caller already made folded away. The heads of {@link #unary},
+ * {@link #binary} and {@link #fused} take the dense F32 case in a few lines and hand everything else to
+ * {@code unaryGeneral}, {@code binaryGeneral} and {@code fusedGeneral}, and the dense overlap test is its own
+ * small method ({@link #denseOverlap}). A 64-float op then costs the caller's call to the op and one call to
+ * its vector loop. {@code GradientTape.accumulate} is split the same way: the common case (a first
+ * gradient for an intermediate, of its shape) comes first and inline, the rest in {@code accumulateSlow}.
+ * Together these took the chain of 1,000 ops by 6 % (thread CPU time, run in alternation in one JVM).
+ * {@code -XX:+LogCompilation} shows the decisions ({@code inline_fail reason='hot method too big'}).
  */
 final class SmallKernels {
     private SmallKernels() {}
@@ -75,6 +86,18 @@ final class SmallKernels {
         return overlap && !(a0 == b0 && a1 == b1);
     }
 
+    /**
+     * {@link #partialOverlap} for the dense heads, where t and out are contiguous with the same byte size:
+     * two such ranges overlap exactly when their starts are less than that size apart.
+     */
+    private static boolean denseOverlap(Tensor t, Tensor out, MemorySegment ts, MemorySegment os) {
+        if (ts != os) {
+            return false;
+        }
+        long d = t.byteOffset() - out.byteOffset();
+        return d != 0 && Math.abs(d) < out.byteSize();
+    }
+
     private static boolean eligible(Tensor out) {
         DType dt = out.dtype();
         return (dt == DType.F32 || dt == DType.F64) && out.isContiguous() && out.numel() <= MAX;
@@ -87,11 +110,16 @@ final class SmallKernels {
         if (op == UnaryOp.TANH && denseF32(x, x, out)) {
             MemorySegment xs = x.segment();
             MemorySegment os = out.segment();
-            if (!partialOverlap(x, out, xs, os)) {
-                unaryF32(op, xs, x.byteOffset(), os, out.byteOffset(), (int) out.numel(), alpha);
+            if (!denseOverlap(x, out, xs, os)) {
+                tanhF32(xs, x.byteOffset(), os, out.byteOffset(), (int) out.numel());
                 return true;
             }
         }
+        return unaryGeneral(op, x, alpha, out);
+    }
+
+    /** {@link #unary} past its dense tanh head (Note [Inlining budget]). */
+    private static boolean unaryGeneral(UnaryOp op, Tensor x, double alpha, Tensor out) {
         if (!eligible(out)) {
             return false;
         }
@@ -130,11 +158,16 @@ final class SmallKernels {
             MemorySegment as = a.segment();
             MemorySegment bs = b.segment();
             MemorySegment os = out.segment();
-            if (!partialOverlap(a, out, as, os) && !partialOverlap(b, out, bs, os)) {
+            if (!denseOverlap(a, out, as, os) && !denseOverlap(b, out, bs, os)) {
                 binaryF32(op, as, a.byteOffset(), bs, b.byteOffset(), false, os, out.byteOffset(), (int) out.numel());
                 return true;
             }
         }
+        return binaryGeneral(op, a, b, out);
+    }
+
+    /** {@link #binary} past its dense head (Note [Inlining budget]). */
+    private static boolean binaryGeneral(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         if (!eligible(out)) {
             return false;
         }
@@ -188,11 +221,16 @@ final class SmallKernels {
             MemorySegment as = a.segment();
             MemorySegment bs = b.segment();
             MemorySegment os = out.segment();
-            if (!partialOverlap(a, out, as, os) && !partialOverlap(b, out, bs, os)) {
+            if (!denseOverlap(a, out, as, os) && !denseOverlap(b, out, bs, os)) {
                 gradF32(op, as, a.byteOffset(), bs, b.byteOffset(), os, out.byteOffset(), (int) out.numel());
                 return true;
             }
         }
+        return fusedGeneral(op, p, q, a, b, out);
+    }
+
+    /** {@link #fused} past its dense head (Note [Inlining budget]). */
+    private static boolean fusedGeneral(Fused op, double p, double q, Tensor a, Tensor b, Tensor out) {
         if (!eligible(out)) {
             return false;
         }
@@ -302,14 +340,7 @@ final class SmallKernels {
                     os.set(F, oo + 4L * i, xs.get(F, xo + 4L * i) > 0 ? 1f : 0f);
                 }
             }
-            case TANH -> {
-                // Whole vectors in VecF32's loop, the tail with the same operations per element (Note [Float tanh]).
-                int nv = n / VecF32.L;
-                VecF32.tanh(xs, xo, VecF32.VB, os, oo, VecF32.VB, nv);
-                for (int i = nv * VecF32.L; i < n; i++) {
-                    os.set(F, oo + 4L * i, Formulas.tanhF32(xs.get(F, xo + 4L * i)));
-                }
-            }
+            case TANH -> tanhF32(xs, xo, os, oo, n);
             case TANH_GRAD_FROM_Y -> {
                 for (int i = 0; i < n; i++) {
                     double y = xs.get(F, xo + 4L * i);
@@ -327,6 +358,13 @@ final class SmallKernels {
                     os.set(F, oo + 4L * i, (float) Formulas.unary(op, xs.get(F, xo + 4L * i), alpha));
                 }
             }
+        }
+    }
+
+    /** tanh over n contiguous floats: whole vectors in VecF32's loop, the tail with the same operations per element (Note [Float tanh]). */
+    private static void tanhF32(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        for (int i = VecF32.denseTanh(xs, xo, os, oo, n); i < n; i++) {
+            os.set(F, oo + 4L * i, Formulas.tanhF32(xs.get(F, xo + 4L * i)));
         }
     }
 
@@ -355,7 +393,14 @@ final class SmallKernels {
     private static void binaryF32(BinaryOp op, MemorySegment as, long ao, MemorySegment bs, long bo, boolean scalarB,
             MemorySegment os, long oo, int n) {
         int start = scalarB ? 0 : VecF32.denseArithmetic(op, as, ao, bs, bo, os, oo, n);
-        long sb = scalarB ? 0 : 4;
+        if (start < n) {
+            binaryF32Tail(op, as, ao, bs, bo, scalarB ? 0 : 4, os, oo, start, n);
+        }
+    }
+
+    /** Elements start to n of {@link #binaryF32}, one at a time (b's stride sb bytes: 0 for a scalar b). */
+    private static void binaryF32Tail(BinaryOp op, MemorySegment as, long ao, MemorySegment bs, long bo, long sb,
+            MemorySegment os, long oo, int start, int n) {
         switch (op) {
             case ADD -> {
                 for (int i = start; i < n; i++) {

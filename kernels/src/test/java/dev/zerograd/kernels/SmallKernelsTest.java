@@ -1,6 +1,9 @@
 package dev.zerograd.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
@@ -64,6 +67,41 @@ class SmallKernelsTest {
                     assertEquals(Formulas.tanhF32(before[i] * b.getFloat(i)), a.getFloat(i), 0f, "in-place tanh n=" + n + " at " + i);
                 }
                 arena.reset(mark);
+            }
+        }
+    }
+
+    /**
+     * An out that partly overlaps an operand (the same buffer shifted by one element either way) is not a
+     * dense-head call: it is rejected with the op's name, and nothing is written.
+     */
+    @Test
+    void partlyOverlappingOutputsAreRejectedUntouched() {
+        try (TensorArena arena = TensorArena.ofConfined(1 << 20)) {
+            int n = 2 * VecF32.L + 3;
+            for (int shift : new int[] {-1, 1}) {
+                for (int kind = 0; kind < 3; kind++) {
+                    long mark = arena.mark();
+                    Tensor base = arena.empty(DType.F32, n + 2);
+                    for (int i = 0; i < n + 2; i++) {
+                        base.setDoubleFlat(i, Math.sin(i * 1.3) * 0.9);
+                    }
+                    Tensor a = base.slice(0, 1, 1 + n);
+                    Tensor out = base.slice(0, 1 + shift, 1 + shift + n);
+                    Tensor b = arena.full(DType.F32, 1.5, n);
+                    float[] before = base.toFloatArray();
+                    final int k = kind;
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                        switch (k) {
+                            case 0 -> Elementwise.binary(BinaryOp.MUL, a, b, out);
+                            case 1 -> Elementwise.unary(UnaryOp.TANH, a, 0, out);
+                            default -> Elementwise.tanhBackward(b, a, out);
+                        }
+                    });
+                    assertTrue(e.getMessage().contains("partially overlaps"), e.getMessage());
+                    assertArrayEquals(before, base.toFloatArray(), "kind " + kind + " shift " + shift);
+                    arena.reset(mark);
+                }
             }
         }
     }
