@@ -43,7 +43,8 @@ final class SuiteRun {
                         .include(WorkloadBench.class.getName() + ".step")
                         .param("workload", spec.name())
                         .addProfiler(GCProfiler.class)
-                        .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC",
+                        .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector",
+                                "--add-exports=jdk.internal.jvmstat/sun.jvmstat.monitor=ALL-UNNAMED", "-XX:+UseParallelGC",
                                 "-Xss4m", "-Dzerograd.threads=" + threads, "-Dzerograd.bench.metrics=" + metricsDir)
                         .shouldFailOnError(true);
                 int seconds = spec.heavy() ? (full ? 5 : 2) : (full ? 2 : 1);

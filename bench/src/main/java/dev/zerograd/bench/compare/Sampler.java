@@ -76,9 +76,9 @@ public final class Sampler {
                 break;
             }
             long before = StepHeap.threadAllocatedBytes();
-            long compiled = StepHeap.compileMillis();
+            long compiled = StepHeap.jitEvents();
             s += w.step();
-            quiet = StepHeap.threadAllocatedBytes() == before && StepHeap.compileMillis() == compiled ? quiet + 1 : 0;
+            quiet = StepHeap.threadAllocatedBytes() == before && StepHeap.jitEvents() == compiled ? quiet + 1 : 0;
             n++;
         }
         sink = s;
