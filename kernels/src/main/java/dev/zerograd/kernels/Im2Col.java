@@ -293,18 +293,21 @@ final class Im2Col extends UnitTask {
     private void maskedAdd(long dst, long row, long start, long end, int kj) {
         int period = (int) wo + L, base = kj * period;
         int[] m = masks;
-        long q = start;
         int phase = (int) (start % wo);
-        for (; q <= end - L; q += L) {
-            FloatVector c = IntVector.fromMemorySegment(I, cs, row + q * 4, LE).and(IntVector.fromArray(I, m, base + phase))
-                    .reinterpretAsFloats();
-            FloatVector.fromMemorySegment(F, is, dst + q * 4, LE).add(c).intoMemorySegment(is, dst + q * 4, LE);
+        // The whole vectors on slices of exactly their bytes, with an int index (Note [Dense loops] in VecF32).
+        int whole = (int) ((end - start) / L * L);
+        MemorySegment src = cs.asSlice(row + start * 4, whole * 4L);
+        MemorySegment out = is.asSlice(dst + start * 4, whole * 4L);
+        for (int i = 0; i < whole; i += L) {
+            long k = 4L * i;
+            FloatVector c = IntVector.fromMemorySegment(I, src, k, LE).and(IntVector.fromArray(I, m, base + phase)).reinterpretAsFloats();
+            FloatVector.fromMemorySegment(F, out, k, LE).add(c).intoMemorySegment(out, k, LE);
             phase += L;
             while (phase >= wo) {
                 phase -= (int) wo;
             }
         }
-        for (; q < end; q++) {
+        for (long q = start + whole; q < end; q++) {
             float c = Float.intBitsToFloat(cs.get(JAVA_INT_UNALIGNED, row + q * 4) & m[base + (int) (q % wo)]);
             is.set(JAVA_FLOAT_UNALIGNED, dst + q * 4, is.get(JAVA_FLOAT_UNALIGNED, dst + q * 4) + c);
         }

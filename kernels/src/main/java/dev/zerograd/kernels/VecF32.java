@@ -49,6 +49,15 @@ final class VecF32 {
     }
 
     static void unary(UnaryOp op, double alpha, MemorySegment xs, long x, long dx, MemorySegment os, long o, long dO, int nv) {
+        if (dx == VB && dO == VB && (op == UnaryOp.RELU || op == UnaryOp.TANH)) {
+            // contiguous runs: the dense loops (Note [Dense loops])
+            if (op == UnaryOp.RELU) {
+                denseRelu(xs, x, os, o, nv * L);
+            } else {
+                denseTanh(xs, x, os, o, nv * L);
+            }
+            return;
+        }
         switch (op) {
             case NEG, SQRT, RSQRT, ABS, RELU, LEAKY_RELU, SQUARE, RECIPROCAL, SIGN, ABS_GRAD -> unaryCheap(op, alpha, xs, x, dx, os, o, dO, nv);
             case RELU_GRAD, LEAKY_RELU_GRAD, SIGMOID_GRAD_FROM_Y, TANH_GRAD_FROM_Y -> unaryCheapGrad(op, alpha, xs, x, dx, os, o, dO, nv);
@@ -348,6 +357,18 @@ final class VecF32 {
         }
     }
 
+    /** max(x, 0) over the whole vectors of n contiguous floats (Note [Dense loops]); returns how many elements it did. */
+    static int denseRelu(MemorySegment xs, long x, MemorySegment os, long o, int n) {
+        final int end = n - n % L;
+        final MemorySegment sx = xs.asSlice(x, EB * end);
+        final MemorySegment so = os.asSlice(o, EB * end);
+        for (int i = 0; i < end; i += L) {
+            long k = EB * i;
+            FloatVector.fromMemorySegment(S, sx, k, NATIVE).max(0f).intoMemorySegment(so, k, NATIVE);
+        }
+        return end;
+    }
+
     /**
      * tanh over the whole vectors of n contiguous floats: the loop of {@link #tanh} in the dense shape (Note
      * [Dense loops]); returns how many elements it did.
@@ -487,6 +508,10 @@ final class VecF32 {
 
     static void binary(BinaryOp op, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
             MemorySegment os, long o, long dO, int nv) {
+        if (op.ordinal() <= BinaryOp.DIV.ordinal() && da == VB && db == VB && dO == VB) {
+            denseArithmetic(op, as, a, bs, b, os, o, nv * L); // contiguous runs: the dense loops (Note [Dense loops])
+            return;
+        }
         switch (op) {
             case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, ATAN2 -> arithmetic(op, as, a, da, bs, b, db, os, o, dO, nv);
             case GT, GE, LT, LE, EQ, NE -> compare(op, as, a, da, bs, b, db, os, o, dO, nv);
@@ -611,7 +636,11 @@ final class VecF32 {
     static void fused(Fused op, double p, double q, MemorySegment as, long a, long da, MemorySegment bs, long b, long db,
             MemorySegment os, long o, long dO, int nv) {
         if (op.ordinal() >= Fused.TANH_GRAD.ordinal()) {
-            gradProducts(op, as, a, da, bs, b, db, os, o, dO, nv); // a family of its own (Note [Vector code shape])
+            if (da == VB && db == VB && dO == VB) {
+                denseGrad(op, as, a, bs, b, os, o, nv * L); // contiguous runs: the dense loops (Note [Dense loops])
+            } else {
+                gradProducts(op, as, a, da, bs, b, db, os, o, dO, nv); // a family of its own (Note [Vector code shape])
+            }
             return;
         }
         final float pf = (float) p;
