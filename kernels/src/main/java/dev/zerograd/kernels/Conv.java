@@ -49,7 +49,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Note [Conv threads]: im2col, col2im, the stage moves and the bias fill run on the {@link Parallel} pool
  * over (image, channel) pairs; the GEMMs run on the calling thread, with OpenBLAS's own threads (Note
- * [Thread pools] in {@link Parallel}). The two never overlap.
+ * [Thread pools] in {@link Parallel}). The two never overlap. On more than one thread, the batched forward
+ * and input-gradient kernels run whole chunks per thread instead, GEMMs included (Note [Conv slots] in
+ * {@link ConvSlots}).
  *
  * <p>Note [Conv workspace]: the workspace is a contiguous tensor of the operands' dtype, laid out as
  * {@code [weight stage: Cout Cg kH kW][output stage: Cout B Ho Wo][columns: Cin kH kW B Ho Wo]}. The weight
@@ -128,7 +130,7 @@ public final class Conv {
     }
 
     /** Images per chunk when n images are split into equal chunks of at most {@code most} (at least 1). */
-    private static long chunk(long n, long most) {
+    static long chunk(long n, long most) {
         if (n <= 1 || most <= 1) {
             return 1;
         }
@@ -231,6 +233,12 @@ public final class Conv {
                 return;
             }
             // Note [Batched GEMM]: columns of a chunk -> stage [Cout, b P] -> y (+ bias).
+            int slots = ConvSlots.slotsFor(ConvSlots.FORWARD, t, workspace.numel(), weightStage(t), perImage(t), 0);
+            if (slots != 0) {
+                ConvSlots.get().run(ConvSlots.FORWARD, slots, op, t, wm, k, perImage(t), ws, stageB, workspace.numel(),
+                        weightStage(t), x, null, null, null);
+                return;
+            }
             for (long n0 = 0; n0 < t.n; n0 += images) {
                 long b = Math.min(images, t.n - n0), bp = b * p;
                 long cols = columns(t, x, n0, b, stageB + t.cout * bp * esz, ws);
@@ -260,7 +268,7 @@ public final class Conv {
     }
 
     /** Column layout of a chunk of b images at byte {@code at}: per image when b = 1, batched otherwise. */
-    private static void layout(Im2Col t, MemorySegment ws, long at, long b) {
+    static void layout(Im2Col t, MemorySegment ws, long at, long b) {
         long p = t.ho * t.wo;
         t.cs = ws;
         t.cBase = at;
@@ -268,7 +276,7 @@ public final class Conv {
         t.cImage = b == 1 ? t.cin * t.kh * t.kw * p : p;
     }
 
-    private static void stage(Im2Col t, MemorySegment ws, long at, long b) {
+    static void stage(Im2Col t, MemorySegment ws, long at, long b) {
         t.ss = ws;
         t.sBase = at;
         t.images = b;
@@ -330,6 +338,12 @@ public final class Conv {
                         t.runImages(Im2Col.COL2IM, 1);
                     }
                 }
+                return;
+            }
+            int slots = ConvSlots.slotsFor(ConvSlots.BACKWARD_INPUT, t, workspace.numel(), weightStage(t), perImage(t), 0);
+            if (slots != 0) {
+                ConvSlots.get().run(ConvSlots.BACKWARD_INPUT, slots, op, t, wm, k, perImage(t), ws, stageB, workspace.numel(),
+                        weightStage(t), null, gy, dx, null);
                 return;
             }
             for (long n0 = 0; n0 < t.n; n0 += images) {
@@ -410,6 +424,12 @@ public final class Conv {
                         }
                     }
                 }
+                return;
+            }
+            int slots = ConvSlots.slotsFor(ConvSlots.BACKWARD_WEIGHT, t, workspace.numel(), weightStage(t), perImage(t), dw.numel());
+            if (slots != 0) {
+                ConvSlots.get().run(ConvSlots.BACKWARD_WEIGHT, slots, op, t, null, k, perImage(t), ws, stageB,
+                        workspace.numel(), weightStage(t), x, gy, null, dw);
                 return;
             }
             for (long n0 = 0; n0 < t.n; n0 += images) {

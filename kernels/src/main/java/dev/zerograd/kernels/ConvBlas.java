@@ -129,6 +129,17 @@ final class ConvBlas {
     static void gemm(String op, boolean f32, boolean transA, long aLd, long m, long n, long k, MemorySegment as,
                              long ao, boolean transB, long bLd, MemorySegment bs, long bo, double beta, MemorySegment cs,
                              long co, long ldc) {
+        Parallel.quiesce(); // as in MatMul: the pool's workers stop spinning so OpenBLAS's threads get the cores
+        gemmOnThread(op, f32, transA, aLd, m, n, k, as, ao, transB, bLd, bs, bo, beta, cs, co, ldc);
+    }
+
+    /**
+     * {@link #gemm} without quiescing the pool: for calls from inside a parallel region, where each pool thread
+     * makes its own single-threaded GEMM calls (Note [Conv slots] in {@link ConvSlots}).
+     */
+    static void gemmOnThread(String op, boolean f32, boolean transA, long aLd, long m, long n, long k, MemorySegment as,
+                             long ao, boolean transB, long bLd, MemorySegment bs, long bo, double beta, MemorySegment cs,
+                             long co, long ldc) {
         // A column-major operand is the transpose of a row-major one: flip its flag (as in MatMul).
         int ta = transA == aLd > 0 ? Cblas.CblasTrans : Cblas.CblasNoTrans;
         int tb = transB == bLd > 0 ? Cblas.CblasTrans : Cblas.CblasNoTrans;
@@ -137,7 +148,6 @@ final class ConvBlas {
         int ildc = TensorChecks.blasInt(op, "ldc", ldc);
         // Raw addresses (Note [Address downcalls] in CblasAddress): every extent was checked against its slab.
         long pa = as.address() + ao, pb = bs.address() + bo, pc = cs.address() + co;
-        Parallel.quiesce(); // as in MatMul: the pool's workers stop spinning so OpenBLAS's threads get the cores
         if (f32) {
             CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, 1f, pa, lda, pb, ldb, (float) beta, pc, ildc);
         } else {

@@ -95,6 +95,41 @@ final class Im2Col extends UnitTask {
 
     private Im2Col() {}
 
+    /** An instance outside the per-thread ones, for a slot of {@link ConvSlots}. */
+    static Im2Col detached() {
+        return new Im2Col();
+    }
+
+    /** Takes the geometry and the y and bias operands of {@code from}'s current call. */
+    void copyCall(Im2Col from) {
+        n = from.n;
+        cin = from.cin;
+        h = from.h;
+        w = from.w;
+        cout = from.cout;
+        kh = from.kh;
+        kw = from.kw;
+        sh = from.sh;
+        sw = from.sw;
+        ph = from.ph;
+        pw = from.pw;
+        dh = from.dh;
+        dw = from.dw;
+        ho = from.ho;
+        wo = from.wo;
+        groups = from.groups;
+        f32 = from.f32;
+        ys = from.ys;
+        yBase = from.yBase;
+        ysN = from.ysN;
+        ysC = from.ysC;
+        ysH = from.ysH;
+        ysW = from.ysW;
+        bs = from.bs;
+        bBase = from.bBase;
+        bStride = from.bStride;
+    }
+
     /** Drops the segments of the last call. */
     void clear() {
         is = cs = ss = ys = bs = null;

@@ -39,6 +39,9 @@ class SpatialAllocationTest {
         Tensor dx = arena.empty(dt, 2, 3, 6, 6), dw = arena.empty(dt, 4, 3, 3, 3), db = arena.empty(dt, 4);
         Tensor ws = arena.empty(dt, Conv.workspaceElements(x, w, 1, 1, 1, 1, 1, 1, 1, 2));
         Tensor ws1 = arena.empty(dt, Conv.workspaceElements(x, w, 1, 1, 1, 1, 1, 1, 1));
+        // With two pool threads, room for one image per slot (and the second slot's partial weight gradient):
+        // every batched kernel takes the slot path (Note [Conv slots] in ConvSlots).
+        Tensor wsSlots = arena.empty(dt, Conv.workspaceElements(x, w, 1, 1, 1, 1, 1, 1, 1, 2) + w.numel());
         Tensor xs = SpatialTestSupport.make(arena, dt, Layout.CHANNELS_LAST, new long[] {2, 3, 6, 6}, rnd);
         cs.add(new Case("conv2d batched", () -> Conv.conv2d(x, w, b, 1, 1, 1, 1, 1, 1, 1, ws, y)));
         cs.add(new Case("conv2d per image", () -> Conv.conv2d(xs, w, b, 1, 1, 1, 1, 1, 1, 1, ws1, y)));
@@ -47,6 +50,7 @@ class SpatialAllocationTest {
                 () -> Conv.conv2dBackwardInput(gyB, w, 1, 1, 1, 1, 1, 1, 1, ws1, dx)));
         cs.add(new Case("conv2dBackwardWeight batched", () -> Conv.conv2dBackwardWeight(gy, x, 1, 1, 1, 1, 1, 1, 1, ws, dw)));
         cs.add(new Case("conv2dBackwardWeight per image", () -> Conv.conv2dBackwardWeight(gyB, xs, 1, 1, 1, 1, 1, 1, 1, ws1, dw)));
+        cs.add(new Case("conv2dBackwardWeight in slots", () -> Conv.conv2dBackwardWeight(gy, x, 1, 1, 1, 1, 1, 1, 1, wsSlots, dw)));
         cs.add(new Case("conv2dBackwardBias", () -> Conv.conv2dBackwardBias(gy, db)));
         Tensor w1 = SpatialTestSupport.make(arena, dt, rnd, 4, 3, 1, 1), y1 = arena.empty(dt, 2, 4, 6, 6), dw1 = arena.empty(dt, 4, 3, 1, 1);
         Tensor gy1 = SpatialTestSupport.make(arena, dt, rnd, 2, 4, 6, 6);

@@ -1,6 +1,7 @@
 package dev.zerograd.tape;
 
 import dev.zerograd.kernels.Conv;
+import dev.zerograd.kernels.Parallel;
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import dev.zerograd.memory.TensorArena;
@@ -39,7 +40,8 @@ import dev.zerograd.memory.TensorArena;
  * OpenBLAS fork-joins on 64 x 196 x 288 products into 10 on 64 x 1372 x 288 products, which split evenly:
  * best of 30 steps, 40-42 ms with 2 MiB chunks against 48-55 ms image by image and 49-52 ms with 64 MiB
  * (both the system's OpenMP and the bundled pthreads OpenBLAS; the medians, taken beside other jobs, were
- * too scattered to rank).
+ * too scattered to rank). On more than one thread each thread runs chunks of its own in a slot of the
+ * workspace (Note [Conv slots] in the kernels' ConvSlots), so the workspace is 2 MiB per pool thread.
  */
 final class ConvOps {
     private ConvOps() {}
@@ -288,12 +290,12 @@ final class ConvOps {
 
     /**
      * Workspace elements for chunks of images (Note [Batched GEMM] in {@link Conv}): at most
-     * {@link #WORKSPACE_BYTES} and what the arena has left, at least one image.
+     * {@link #WORKSPACE_BYTES} per pool thread and what the arena has left, at least one image.
      */
     private static long workspaceElements(TensorArena arena, Tensor x, Tensor w, int sH, int sW, int pH, int pW, int dH,
                                           int dW, int groups) {
         long free = Math.max(0, arena.capacity() - arena.bytesInUse() - 2 * TensorArena.ALIGNMENT);
-        long bytes = Math.min(WORKSPACE_BYTES, free);
+        long bytes = Math.min(WORKSPACE_BYTES * Parallel.threads(), free); // a chunk per pool thread (Note [Conv slots])
         return Conv.workspaceElementsWithin(x, w, sH, sW, pH, pW, dH, dW, groups, bytes / x.dtype().byteSize());
     }
 

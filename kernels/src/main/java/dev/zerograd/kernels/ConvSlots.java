@@ -1,0 +1,257 @@
+package dev.zerograd.kernels;
+
+import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.ConvBlas.Operand;
+import dev.zerograd.memory.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The batched kernels of {@link Conv} with each pool thread running whole chunks of images: im2col and/or the
+ * gradient gather, the chunk's GEMMs on one OpenBLAS thread, then the scatter into y, col2im into dx or the
+ * sum into dw, in a workspace slot of its own.
+ *
+ * <p>Note [Conv slots]: with chunks run one after another, every chunk is three handoffs between the two
+ * thread pools (Note [Thread pools] in {@link Parallel}): an im2col region on zerograd's pool, GEMMs on
+ * OpenBLAS's threads, a scatter region on zerograd's pool again. On 2 cores the handoffs cost more than
+ * OpenBLAS's second thread gave: the CNN step took the same wall time with OpenBLAS on one thread as on
+ * two (22.7 against 21.8 ms median), and 10 ms of CPU per step less, the difference being the threads
+ * waking, spinning and yielding at every handoff. Here the workspace after the weight stage is cut into
+ * {@code S = min(threads, chunks)} equal slots, chunk i runs in slot {@code i mod S}, and the slots run as
+ * one region of S units, each on one thread from its first chunk to its last, while OpenBLAS is held to one
+ * thread ({@code openblas_set_num_threads(1)} for the region, restored after). The kernels' own regions
+ * inside a slot run inline (Note [Region protocol]: a region started inside another runs on its caller). In the forward
+ * and input-gradient kernels every output element is written by one chunk, with the same GEMM calls as on
+ * the serial path, so results do not depend on the thread count. The weight gradient sums over chunks: each
+ * slot sums its own chunks (i, i + S, ...) and the slots' sums are added in slot order, so it is the same
+ * from run to run for a given slot count and differs from the serial sum by rounding only. Each slot
+ * has an {@link Im2Col} of its own, which receives the call's geometry from the caller's before the
+ * region starts.
+ */
+final class ConvSlots extends UnitTask {
+    static final int FORWARD = 0;
+    static final int BACKWARD_INPUT = 1;
+    static final int BACKWARD_WEIGHT = 2;
+
+    /**
+     * False: the serial chunk path always ({@code -Dzerograd.conv.slots=false}, or set by a test or a
+     * measurement), for comparisons. Not final, so one JVM can alternate the two paths.
+     */
+    static volatile boolean enabled = !"false".equals(System.getProperty("zerograd.conv.slots"));
+    /** Which kernels take the slot path: bit 0 forward, bit 1 input gradient, bit 2 weight gradient. */
+    static volatile int modes = Integer.getInteger("zerograd.conv.slotModes", 7);
+
+    private static final ThreadLocal<ConvSlots> LOCAL = ThreadLocal.withInitial(ConvSlots::new);
+
+    static ConvSlots get() {
+        return LOCAL.get();
+    }
+
+    /** One Im2Col per slot; grows, never shrinks (allocates only when the pool grew). */
+    private Im2Col[] cols = new Im2Col[0];
+
+    // The call: set by run, read by the slots.
+    private int mode, slots;
+    private String op;
+    private boolean f32;
+    private long images, chunks, og, k, p, slotBytes;
+    private Operand wm;
+    private MemorySegment ws, outSeg;
+    private long stageBase, outBase, partialBase, partialElements;
+    /** The image operand (x forward, dx backward) and gy, read on the caller's thread before the region. */
+    private MemorySegment is, gs;
+    private long iBase, isN, isC, isH, isW, gBase, gsN, gsC, gsH, gsW;
+
+    private ConvSlots() {}
+
+    /**
+     * How many slots a batched call of t over a workspace of {@code wsElements} elements takes (each slot after
+     * the first also holding {@code extra} elements of its own: the weight gradient's partial sums); 0 when
+     * the serial path should run: one pool thread, fewer than two chunks, or no room for two slots.
+     */
+    static int slotsFor(int mode, Im2Col t, long wsElements, long weightStage, long perImage, long extra) {
+        int threads = Parallel.threads();
+        if (!enabled || (modes & (1 << mode)) == 0 || threads < 2 || t.n < 2) {
+            return 0;
+        }
+        for (long s = Math.min(threads, t.n); s >= 2; s--) {
+            long perSlot = room(wsElements, weightStage, extra, s) / s;
+            if (perSlot >= perImage && Math.ceilDiv(t.n, Conv.chunk(t.n, perSlot / perImage)) >= s) {
+                return (int) s;
+            }
+        }
+        return 0;
+    }
+
+    private static long room(long wsElements, long weightStage, long extra, long s) {
+        return wsElements - weightStage - (s - 1) * extra;
+    }
+
+    /**
+     * Runs the forward ({@code y = w @ cols(x)} scattered into y plus bias, t's ys/bs fields set), the input
+     * gradient ({@code dx = col2im(w^T @ gy)}) or the weight gradient ({@code dw = sum over chunks of
+     * gy @ cols(x)^T}, into dw contiguous) over {@code s} slots of the workspace after the weight stage. The
+     * weight gradient's slot 0 sums its chunks into dw, slot i > 0 into partial sums after the slots, which are
+     * then added to dw in slot order: the result depends on the slot count, not on which thread ran a slot.
+     */
+    void run(int mode, int s, String op, Im2Col t, Operand wm, long k, long perImage, MemorySegment ws, long stageBase,
+             long wsElements, long weightStage, Tensor x, Tensor gy, Tensor dx, Tensor dw) {
+        this.mode = mode;
+        this.op = op;
+        this.slots = s;
+        this.f32 = t.f32;
+        int esz = f32 ? 4 : 8;
+        long extra = mode == BACKWARD_WEIGHT ? dw.numel() : 0;
+        long room = room(wsElements, weightStage, extra, s);
+        this.images = Conv.chunk(t.n, room / s / perImage);
+        this.chunks = Math.ceilDiv(t.n, images);
+        this.og = t.cout / t.groups;
+        this.k = k;
+        this.p = t.ho * t.wo;
+        this.slotBytes = room / s * esz;
+        this.partialBase = stageBase + s * slotBytes;
+        this.partialElements = extra;
+        if (mode == BACKWARD_WEIGHT) {
+            outSeg = dw.segment();
+            outBase = dw.byteOffset();
+        } else {
+            outSeg = null;
+            outBase = t.yBase;
+        }
+        this.wm = wm;
+        this.ws = ws;
+        this.stageBase = stageBase;
+        Tensor img = mode == BACKWARD_INPUT ? dx : x;
+        is = img.segment();
+        iBase = img.byteOffset();
+        isN = img.stride(0);
+        isC = img.stride(1);
+        isH = img.stride(2);
+        isW = img.stride(3);
+        if (gy != null) {
+            gs = gy.segment();
+            gBase = gy.byteOffset();
+            gsN = gy.stride(0);
+            gsC = gy.stride(1);
+            gsH = gy.stride(2);
+            gsW = gy.stride(3);
+        }
+        if (cols.length < s) {
+            Im2Col[] grown = new Im2Col[s];
+            System.arraycopy(cols, 0, grown, 0, cols.length);
+            for (int i = cols.length; i < s; i++) {
+                grown[i] = Im2Col.detached();
+            }
+            cols = grown;
+        }
+        for (int i = 0; i < s; i++) {
+            cols[i].copyCall(t);
+        }
+        int blas = OpenBlas.numThreads();
+        try {
+            if (blas != 1) {
+                OpenBlas.setNumThreads(1);
+            }
+            forUnits(s, Long.MAX_VALUE / 2);
+            if (mode == BACKWARD_WEIGHT) {
+                for (int i = 1; i < s && i < chunks; i++) {
+                    SpatialRows.addInto(outSeg, outBase, 1, ws, partialBase + (i - 1) * partialElements * esz, 1,
+                            partialElements, f32);
+                }
+            }
+        } finally {
+            if (blas != 1) {
+                OpenBlas.setNumThreads(blas);
+            }
+            for (int i = 0; i < s; i++) {
+                cols[i].clear();
+            }
+            this.wm = null;
+            this.ws = null;
+            is = gs = outSeg = null;
+        }
+    }
+
+    @Override
+    void runUnits(long from, long to) {
+        for (long s = from; s < to; s++) {
+            Im2Col u = cols[(int) s];
+            long slotBase = stageBase + s * slotBytes;
+            for (long c = s; c < chunks; c += slots) {
+                switch (mode) {
+                    case FORWARD -> forward(u, slotBase, c * images);
+                    case BACKWARD_INPUT -> backwardInput(u, slotBase, c * images);
+                    default -> backwardWeight(u, slotBase, c * images, s, c < slots);
+                }
+            }
+        }
+    }
+
+    private void forward(Im2Col u, long slotBase, long n0) {
+        int esz = f32 ? 4 : 8;
+        long b = Math.min(images, u.n - n0), bp = b * p;
+        long colsAt = slotBase + u.cout * bp * esz;
+        image(u, n0, esz);
+        Conv.layout(u, ws, colsAt, b);
+        u.runImages(Im2Col.IM2COL, b);
+        for (long g = 0; g < u.groups; g++) {
+            ConvBlas.gemmOnThread(op, f32, false, wm.ld, og, bp, k, wm.s, wm.at(g * og, esz), false, bp, ws,
+                    colsAt + g * k * bp * esz, 0, ws, slotBase + g * og * bp * esz, bp);
+        }
+        Conv.stage(u, ws, slotBase, b);
+        u.yBase = outBase + n0 * u.cout * p * esz;
+        u.runImages(Im2Col.SCATTER, b);
+    }
+
+    /** {@code stage[o, b P + p] = gy[n0 + b, o, p]} for the chunk's b images, in the slot's stage. */
+    private void gather(Im2Col u, long slotBase, long n0, long b, int esz) {
+        u.ys = gs;
+        u.yBase = gBase + n0 * gsN * esz;
+        u.ysN = gsN;
+        u.ysC = gsC;
+        u.ysH = gsH;
+        u.ysW = gsW;
+        Conv.stage(u, ws, slotBase, b);
+        u.runImages(Im2Col.GATHER, b);
+    }
+
+    /** dw (slot 0) or the slot's partial sums {@code += gy_g @ cols_g^T} over the chunk; {@code first}: overwrite. */
+    private void backwardWeight(Im2Col u, long slotBase, long n0, long slot, boolean first) {
+        int esz = f32 ? 4 : 8;
+        long b = Math.min(images, u.n - n0), bp = b * p;
+        gather(u, slotBase, n0, b, esz);
+        long colsAt = slotBase + u.cout * bp * esz;
+        image(u, n0, esz);
+        Conv.layout(u, ws, colsAt, b);
+        u.runImages(Im2Col.IM2COL, b);
+        MemorySegment out = slot == 0 ? outSeg : ws;
+        long outAt = slot == 0 ? outBase : partialBase + (slot - 1) * partialElements * esz;
+        for (long g = 0; g < u.groups; g++) {
+            ConvBlas.gemmOnThread(op, f32, false, bp, og, k, bp, ws, slotBase + g * og * bp * esz, true, bp, ws,
+                    colsAt + g * k * bp * esz, first ? 0 : 1, out, outAt + g * og * k * esz, k);
+        }
+    }
+
+    /** Points u's image operand at image n0 of x (forward) or dx (backward). */
+    private void image(Im2Col u, long n0, int esz) {
+        u.is = is;
+        u.iBase = iBase + n0 * isN * esz;
+        u.isN = isN;
+        u.isC = isC;
+        u.isH = isH;
+        u.isW = isW;
+    }
+
+    private void backwardInput(Im2Col u, long slotBase, long n0) {
+        int esz = f32 ? 4 : 8;
+        long b = Math.min(images, u.n - n0), bp = b * p;
+        gather(u, slotBase, n0, b, esz);
+        long colsAt = slotBase + u.cout * bp * esz;
+        for (long g = 0; g < u.groups; g++) {
+            ConvBlas.gemmOnThread(op, f32, true, wm.ld, k, bp, og, wm.s, wm.at(g * og, esz), false, bp, ws,
+                    slotBase + g * og * bp * esz, 0, ws, colsAt + g * k * bp * esz, bp);
+        }
+        image(u, n0, esz);
+        Conv.layout(u, ws, colsAt, b);
+        u.runImages(Im2Col.COL2IM, b);
+    }
+}
