@@ -4,6 +4,7 @@ import dev.zerograd.bindings.OpenBlas;
 import dev.zerograd.kernels.ConvBlas.Operand;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The batched kernels of {@link Conv} with each pool thread running whole chunks of images: im2col and/or the
@@ -16,8 +17,9 @@ import java.lang.foreign.MemorySegment;
  * OpenBLAS's second thread gave: the CNN step took the same wall time with OpenBLAS on one thread as on
  * two (22.7 against 21.8 ms median), and 10 ms of CPU per step less, the difference being the threads
  * waking, spinning and yielding at every handoff. Here the workspace after the weight stage is cut into
- * {@code S = min(threads, chunks)} equal slots, chunk i runs in slot {@code i mod S}, and the slots run as
- * one region of S units, each on one thread from its first chunk to its last, while OpenBLAS is held to one
+ * {@code S = min(threads, chunks)} equal slots and the slots run as one region of S units, each on one
+ * thread from its first chunk to its last (forward and input gradient: the next unclaimed chunk, so a slot
+ * whose thread started late takes fewer; weight gradient: chunks i, i + S, ...), while OpenBLAS is held to one
  * thread ({@code openblas_set_num_threads(1)} for the region, restored after). The kernels' own regions
  * inside a slot run inline (Note [Region protocol]: a region started inside another runs on its caller). In the forward
  * and input-gradient kernels every output element is written by one chunk, with the same GEMM calls as on
@@ -45,6 +47,9 @@ final class ConvSlots extends UnitTask {
     static ConvSlots get() {
         return LOCAL.get();
     }
+
+    /** The next chunk to claim (forward and input gradient). */
+    private final AtomicLong next = new AtomicLong();
 
     /** One Im2Col per slot; grows, never shrinks (allocates only when the pool grew). */
     private Im2Col[] cols = new Im2Col[0];
@@ -151,6 +156,7 @@ final class ConvSlots extends UnitTask {
             if (blas != 1) {
                 OpenBlas.setNumThreads(1);
             }
+            next.set(0);
             forUnits(s, Long.MAX_VALUE / 2);
             if (mode == BACKWARD_WEIGHT) {
                 for (int i = 1; i < s && i < chunks; i++) {
@@ -176,11 +182,18 @@ final class ConvSlots extends UnitTask {
         for (long s = from; s < to; s++) {
             Im2Col u = cols[(int) s];
             long slotBase = stageBase + s * slotBytes;
-            for (long c = s; c < chunks; c += slots) {
-                switch (mode) {
-                    case FORWARD -> forward(u, slotBase, c * images);
-                    case BACKWARD_INPUT -> backwardInput(u, slotBase, c * images);
-                    default -> backwardWeight(u, slotBase, c * images, s, c < slots);
+            if (mode == BACKWARD_WEIGHT) {
+                for (long c = s; c < chunks; c += slots) {
+                    backwardWeight(u, slotBase, c * images, s, c < slots);
+                }
+                continue;
+            }
+            // Every output element comes from one chunk: the chunks go to whichever slot asks first.
+            for (long c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                if (mode == FORWARD) {
+                    forward(u, slotBase, c * images);
+                } else {
+                    backwardInput(u, slotBase, c * images);
                 }
             }
         }

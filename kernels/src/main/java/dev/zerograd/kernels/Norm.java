@@ -149,6 +149,19 @@ public final class Norm {
     }
 
     /** {@code out[c] = sum of t over every dim but 1} (the bias gradient of a convolution); checked by the caller. */
+    /**
+     * {@link #channelSums} into a contiguous out of C elements in any shape (the keepdim [1, C, 1, 1] of a
+     * reduction, Note [Channel sums] in {@link Reduce}); the caller has checked the shapes.
+     */
+    static void channelSumsFlat(String op, Tensor t, Tensor out) {
+        NormTask task = start(NormTask.CHANNEL_SUM, t.dtype(), t.numel() / Math.max(1, t.size(1)));
+        task.gy = t;
+        task.dbeta = out;
+        task.flatOut = true;
+        task.runs.plan(t, 2, null, 0, null, 0, null, 0);
+        run(task, t.size(1), task.m);
+    }
+
     static void channelSums(String op, Tensor t, Tensor out) {
         NormTask task = start(NormTask.CHANNEL_SUM, t.dtype(), t.numel() / Math.max(1, t.size(1)));
         task.gy = t;

@@ -54,8 +54,12 @@ final class NormTask extends UnitTask {
     private NormTask() {}
 
     /** Drops the operand handles after a call. */
+    /** CHANNEL_SUM: dbeta is contiguous with C elements in any shape (element c at offset c), not a [C] vector. */
+    boolean flatOut;
+
     void clear() {
         x = y = gy = dx = gamma = beta = runMean = runVar = mean = invstd = dgamma = dbeta = null;
+        flatOut = false;
         runs.clear();
     }
 
@@ -170,7 +174,11 @@ final class NormTask extends UnitTask {
             }
         }
         if (x == null) {
-            put(dbeta, c, sumG, f32);
+            if (flatOut) {
+                SpatialRows.set(dbeta.segment(), f32, dbeta.byteOffset() + c * esz, sumG);
+            } else {
+                put(dbeta, c, sumG, f32);
+            }
             return;
         }
         double sg = sums[0], sgx = sums[1];

@@ -110,6 +110,40 @@ class ReduceTest {
         }
     }
 
+    /**
+     * Sums over every dim but 1 of tensors above Reduce.CHANNEL_SUM_MIN elements take the per-channel pool path
+     * (Note [Channel sums]): against the double reference on every layout, ranks 3 and 4, keepdim and squeezed
+     * outputs, with rows shorter and longer than a vector.
+     */
+    @Test
+    void largePerChannelSumsMatchTheReference() {
+        long[][] shapes = {{9, 7, 34, 40}, {64, 6, 14, 14}, {70, 6, 160}};
+        long seed = 40;
+        for (DType dt : RefTensors.FLOATS) {
+            for (long[] shape : shapes) {
+                for (Layout layout : RefTensors.LAYOUTS) {
+                    arena.reset();
+                    Tensor x = make(arena, dt, layout, shape, seed++);
+                    assertTrue(x.numel() >= Reduce.CHANNEL_SUM_MIN, "large enough for the pool path");
+                    int mask = ((1 << shape.length) - 1) & ~0b10;
+                    double[][] g = groups(x.toDoubleArray(), shape, mask);
+                    double[] want = new double[g.length];
+                    for (int i = 0; i < g.length; i++) {
+                        want[i] = ref(0, g[i], 0);
+                    }
+                    Tensor keep = arena.empty(dt, keepShape(shape, mask)), flat = arena.empty(dt, shape[1]);
+                    keep.fill(Double.NaN);
+                    flat.fill(Double.NaN);
+                    Reduce.sum(x, mask, keep);
+                    Reduce.sum(x, mask, flat);
+                    String what = dt + " " + java.util.Arrays.toString(shape) + " " + layout;
+                    assertClose(what + " keepdim", want, keep.toDoubleArray(), tol(dt) * 10);
+                    assertClose(what + " squeezed", keep.toDoubleArray(), flat.toDoubleArray(), 0);
+                }
+            }
+        }
+    }
+
     @Test
     void outputWithoutReducedDimsIsAccepted() {
         Tensor x = make(arena, DType.F64, Layout.CONTIGUOUS, new long[] {3, 4, 5}, 7);

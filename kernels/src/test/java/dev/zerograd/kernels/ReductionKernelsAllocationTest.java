@@ -48,6 +48,9 @@ class ReductionKernelsAllocationTest {
         cs.add(new Case("maxAll", () -> Reduce.maxAll(x, 0b10, rowOut)));
         cs.add(new Case("minAll", () -> Reduce.minAll(x, 0b01, colOut)));
         cs.add(new Case("sumTo", () -> Reduce.sumTo(x, bias)));
+        // A convolution's bias gradient: the per-channel pool path (Note [Channel sums] in Reduce).
+        Tensor gy = arena.rand(dt, new long[] {16, 8, 24, 24}, 4), channels = arena.empty(dt, 1, 8, 1, 1);
+        cs.add(new Case("sum per channel", () -> Reduce.sum(gy, 0b1101, channels)));
         cs.add(new Case("sumAll", () -> Reduce.sumAll(xt)));
         cs.add(new Case("sumSquares", () -> Reduce.sumSquares(x)));
 
