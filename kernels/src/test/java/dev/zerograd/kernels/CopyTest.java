@@ -128,4 +128,38 @@ class CopyTest {
         assertTrue(e.getMessage().contains("overlaps"), e.getMessage());
         Copy.copy(a, a);
     }
+    /**
+     * Copy.zero: small, large (the pool's bulk copies, Note [Parallel zeroing], with a last unit shorter than
+     * the others) and strided tensors end all +0 (NaN overwritten), and nothing around them changes.
+     */
+    @Test
+    void zeroClearsEveryElementAndNothingElse() {
+        for (DType dt : new DType[] {DType.F32, DType.F64, DType.I32}) {
+            for (long[] shape : new long[][] {{7, 3}, {1031, 517}, {600, 700}}) {
+                arena.reset();
+                Tensor whole = arena.empty(dt, shape[0] + 2, shape[1]);
+                whole.fill(dt == DType.I32 ? 5 : Double.NaN);
+                Tensor inner = whole.slice(0, 1, shape[0] + 1);
+                assertTrue(inner.isContiguous());
+                Copy.zero(inner);
+                double[] v = whole.toDoubleArray();
+                long n = shape[1];
+                for (int i = 0; i < v.length; i++) {
+                    boolean inside = i >= n && i < v.length - n;
+                    if (inside) {
+                        assertEquals(0L, Double.doubleToRawLongBits(v[i]), dt + " element " + i);
+                    } else {
+                        assertTrue(dt == DType.I32 ? v[i] == 5 : Double.isNaN(v[i]), dt + " outside element " + i + " changed");
+                    }
+                }
+                Tensor t = arena.empty(dt, shape[1], shape[0]);
+                t.fill(3);
+                Tensor view = t.transpose(0, 1);
+                Copy.zero(view);
+                for (double e : view.toDoubleArray()) {
+                    assertEquals(0L, Double.doubleToRawLongBits(e), dt + " transposed");
+                }
+            }
+        }
+    }
 }

@@ -170,6 +170,7 @@ class ElementwiseAllocationTest {
         cases.add(new Case(tag + "copy to f16", large, () -> Copy.copy(xt, half)));
         cases.add(new Case(tag + "fill", large, () -> Copy.fill(out, 0.25)));
         cases.add(new Case(tag + "fill transposed", large, () -> Copy.fill(outT, 0.25)));
+        cases.add(new Case(tag + "zero", large, () -> Copy.zero(out)));
         for (Case c : cases) {
             boolean opCase = c.name.contains("unary ") || c.name.contains("binary ");
             if (!large || !opCase || LARGE_OPS.stream().anyMatch(op -> c.name.contains(" " + op + " ") || c.name.endsWith(" " + op))) {

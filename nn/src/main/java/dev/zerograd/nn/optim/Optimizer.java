@@ -1,5 +1,6 @@
 package dev.zerograd.nn.optim;
 
+import dev.zerograd.kernels.Copy;
 import dev.zerograd.memory.DType;
 import dev.zerograd.memory.Tensor;
 import dev.zerograd.memory.TensorArena;
@@ -120,7 +121,7 @@ public abstract class Optimizer {
         for (Tensor p : params) {
             Tensor g = p.grad();
             if (g != null) {
-                g.fill(0);
+                Copy.zero(g); // large gradients on the pool (Note [Parallel zeroing] in Copy)
             }
         }
     }
