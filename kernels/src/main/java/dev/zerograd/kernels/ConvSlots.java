@@ -179,6 +179,10 @@ final class ConvSlots extends UnitTask {
 
     @Override
     void runUnits(long from, long to) {
+        // Again on this thread: OpenBLAS's OpenMP build takes a call's thread count from the calling thread's
+        // OpenMP setting (omp_get_max_threads), which openblas_set_num_threads sets for its caller only; a
+        // worker that skipped this ran its GEMMs with an OpenMP team of its own, 3 threads on 2 cores.
+        OpenBlas.setNumThreads(1);
         for (long s = from; s < to; s++) {
             Im2Col u = cols[(int) s];
             long slotBase = stageBase + s * slotBytes;
