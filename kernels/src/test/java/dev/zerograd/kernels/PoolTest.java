@@ -263,6 +263,55 @@ class PoolTest {
         }
     }
 
+    /**
+     * The max-pool backward on planes tiled by 2 x 2 cells, with indices in their own cells, one in another cell,
+     * or two outputs naming the same element: all match the scatter-add definition (zero, then add), so a -0.0
+     * gradient lands as +0.0 and a NaN gradient stays NaN.
+     */
+    @Test
+    void twoByTwoBackwardMatchesTheScatterAdd() {
+        long n = 2, c = 3, ho = 5, wo = 6, h = 2 * ho, w = 2 * wo;
+        Random rnd = new Random(9);
+        for (int variant = 0; variant < 3; variant++) {
+            arena.reset();
+            long[] index = new long[(int) (n * c * ho * wo)];
+            double[] g = new double[index.length];
+            for (int i = 0; i < index.length; i++) {
+                long oh = (i / wo) % ho, ow = i % wo;
+                index[i] = (2 * oh + rnd.nextInt(2)) * w + 2 * ow + rnd.nextInt(2);
+                g[i] = rnd.nextInt(5) == 0 ? -0.0 : rnd.nextGaussian();
+            }
+            g[7] = Double.NaN;
+            if (variant == 1) {
+                index[(int) (ho * wo) + 4] = 0; // plane (0, 1): an index in another cell
+            }
+            if (variant == 2) {
+                index[3] = index[4]; // plane (0, 0): two outputs name one element
+            }
+            Tensor gy = arena.fromArray(DType.F32, g, n, c, ho, wo);
+            Tensor idx = arena.fromArray(index, n, c, ho, wo);
+            Tensor dx = arena.empty(DType.F32, n, c, h, w);
+            dx.fill(Double.NaN);
+            Pool.maxPool2dBackward(gy, idx, dx);
+            double[] want = new double[(int) (n * c * h * w)];
+            double[] gv = gy.toDoubleArray();
+            for (int i = 0; i < index.length; i++) {
+                int plane = (int) (i / (ho * wo));
+                int at = (int) (plane * h * w + index[i]);
+                want[at] = (float) ((float) want[at] + (float) gv[i]);
+            }
+            double[] got = dx.toDoubleArray();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Double.doubleToRawLongBits((float) want[i] + 0.0), Double.doubleToRawLongBits(got[i] + 0.0),
+                        "variant " + variant + " element " + i + ": " + want[i] + " vs " + got[i]);
+                if (!Double.isNaN(got[i])) {
+                    assertEquals(Double.doubleToRawLongBits(want[i] + 0.0), Double.doubleToRawLongBits(got[i]),
+                            "variant " + variant + " element " + i + ": sign of zero");
+                }
+            }
+        }
+    }
+
     @Test
     void largeInputsRunOnThePoolWithTheSameResults() {
         Random rnd = new Random(4);
