@@ -23,6 +23,7 @@ final class Machine {
         m.put("openblas_threads", OpenBlas.numThreads());
         m.put("kernel_threads", Parallel.threads());
         m.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"));
+        m.put("openblas_thread_timeout", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "unset"));
         return m;
     }
 
@@ -44,6 +45,7 @@ final class Machine {
     static String line(Map<String, Object> m) {
         return m.get("cores") + " cores of " + m.get("cpu") + ", JDK " + m.get("jdk") + ", OpenBLAS " + m.get("openblas_config") + " ("
                 + m.get("openblas_parallelism") + ", " + m.get("openblas_threads") + " threads), " + m.get("kernel_threads")
-                + " kernel threads, OMP_WAIT_POLICY " + m.get("omp_wait_policy");
+                + " kernel threads, OMP_WAIT_POLICY " + m.get("omp_wait_policy")
+                + ("pthreads".equals(m.get("openblas_parallelism")) ? ", OPENBLAS_THREAD_TIMEOUT " + m.get("openblas_thread_timeout") : "");
     }
 }
