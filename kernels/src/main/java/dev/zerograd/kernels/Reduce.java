@@ -239,6 +239,10 @@ public final class Reduce {
             throw new IllegalArgumentException(op + ": cannot reduce x " + x.describe() + " over empty dims (mask 0x"
                     + Integer.toHexString(mask) + "): max and min have no identity");
         }
+        if (kind == K_SUM && ColumnSums.applies(x, mask)) {
+            ColumnSums.run(x, out); // on the pool, the same sums (Note [Column sums])
+            return;
+        }
         WalkScratch w = BlockMath.enter(x.numel());
         // Kept dims: operands x and out (out is contiguous over the kept dims in order).
         long[] outStride = w.strides;

@@ -5,6 +5,7 @@ import static dev.zerograd.kernels.RefTensors.groups;
 import static dev.zerograd.kernels.RefTensors.keepShape;
 import static dev.zerograd.kernels.RefTensors.make;
 import static dev.zerograd.kernels.RefTensors.tol;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,6 +142,46 @@ class ReduceTest {
                     assertClose(what + " squeezed", keep.toDoubleArray(), flat.toDoubleArray(), 0);
                 }
             }
+        }
+    }
+
+    /**
+     * Column sums of large [R, C] tensors run on the pool (Note [Column sums] in ColumnSums) and give the serial
+     * path's bits: one thread (the serial walk) against two, contiguous and with padded rows, through sum and
+     * sumTo, and against the double reference.
+     */
+    @Test
+    void largeColumnSumsMatchTheSerialPathBitForBit() {
+        int threads = Parallel.threads();
+        try {
+            for (DType dt : RefTensors.FLOATS) {
+                arena.reset();
+                Tensor wide = make(arena, dt, Layout.CONTIGUOUS, new long[] {300, 713}, 77);
+                Tensor padded = wide.slice(1, 0, 700); // row stride 713, unit column stride
+                for (Tensor x : new Tensor[] {wide, padded}) {
+                    assertTrue(x.numel() >= ColumnSums.MIN_ELEMENTS);
+                    double[][] out = new double[2][];
+                    for (int k = 0; k < 2; k++) {
+                        Parallel.setThreads(k + 1);
+                        Tensor keep = arena.empty(dt, 1, x.size(1)), to = arena.empty(dt, x.size(1));
+                        keep.fill(Double.NaN);
+                        to.fill(Double.NaN);
+                        Reduce.sum(x, 0b01, keep);
+                        Reduce.sumTo(x, to);
+                        assertArrayEquals(keep.toDoubleArray(), to.toDoubleArray(), dt + " sum and sumTo");
+                        out[k] = keep.toDoubleArray();
+                    }
+                    assertArrayEquals(out[0], out[1], dt + " " + x.describe() + ": one thread against two");
+                    double[][] g = groups(x.toDoubleArray(), new long[] {x.size(0), x.size(1)}, 0b01);
+                    double[] want = new double[g.length];
+                    for (int i = 0; i < g.length; i++) {
+                        want[i] = ref(0, g[i], 0);
+                    }
+                    assertClose(dt + " " + x.describe(), want, out[1], tol(dt) * 10);
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
         }
     }
 

@@ -51,6 +51,9 @@ class ReductionKernelsAllocationTest {
         // A convolution's bias gradient: the per-channel pool path (Note [Channel sums] in Reduce).
         Tensor gy = arena.rand(dt, new long[] {16, 8, 24, 24}, 4), channels = arena.empty(dt, 1, 8, 1, 1);
         cs.add(new Case("sum per channel", () -> Reduce.sum(gy, 0b1101, channels)));
+        // A Linear layer's bias gradient: column sums on the pool (Note [Column sums] in ColumnSums).
+        Tensor rowsByCols = arena.rand(dt, new long[] {128, 600}, 5), columns = arena.empty(dt, 600);
+        cs.add(new Case("column sums", () -> Reduce.sumTo(rowsByCols, columns)));
         cs.add(new Case("sumAll", () -> Reduce.sumAll(xt)));
         cs.add(new Case("sumSquares", () -> Reduce.sumSquares(x)));
 
