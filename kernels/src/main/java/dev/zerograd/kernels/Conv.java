@@ -259,7 +259,7 @@ public final class Conv {
      * im2col of images {@code [n0, n0 + b)} of x into the workspace at byte {@code at}, per image (b = 1) or
      * batched (Note [Column layout] in {@link Im2Col}); returns {@code at}.
      */
-    private static long columns(Im2Col t, Tensor x, long n0, long b, long at, MemorySegment ws) {
+    static long columns(Im2Col t, Tensor x, long n0, long b, long at, MemorySegment ws) {
         int esz = t.f32 ? 4 : 8;
         setImage(t, x.segment(), x.byteOffset() + n0 * x.stride(0) * esz, x);
         layout(t, ws, at, b);
@@ -448,7 +448,7 @@ public final class Conv {
     }
 
     /** {@code stage[o, b P + p] = gy[n0 + b, o, p]} for the chunk's b images (Note [Batched GEMM]). */
-    private static void gatherGrad(Im2Col t, Tensor gy, long n0, long b, MemorySegment ws, long at) {
+    static void gatherGrad(Im2Col t, Tensor gy, long n0, long b, MemorySegment ws, long at) {
         int esz = t.f32 ? 4 : 8;
         t.ys = gy.segment();
         t.yBase = gy.byteOffset() + n0 * gy.stride(0) * esz;
@@ -556,7 +556,7 @@ public final class Conv {
         return t.kh == 1 && t.kw == 1 && t.sh == 1 && t.sw == 1 && t.ph == 0 && t.pw == 0;
     }
 
-    private static void setImage(Im2Col t, MemorySegment s, long base, Tensor img) {
+    static void setImage(Im2Col t, MemorySegment s, long base, Tensor img) {
         t.is = s;
         t.iBase = base;
         t.isN = img.stride(0);

@@ -68,9 +68,7 @@ final class ConvSlots extends UnitTask {
     private Operand wm;
     private MemorySegment ws, outSeg;
     private long stageBase, outBase, partialBase, partialElements;
-    /** The image operand (x forward, dx backward) and gy, read on the caller's thread before the region. */
-    private MemorySegment is, gs;
-    private long iBase, isN, isC, isH, isW, gBase, gsN, gsC, gsH, gsW;
+    private Tensor x, gy, dx;
 
     private ConvSlots() {}
 
@@ -131,21 +129,9 @@ final class ConvSlots extends UnitTask {
         this.wm = wm;
         this.ws = ws;
         this.stageBase = stageBase;
-        Tensor img = mode == BACKWARD_INPUT ? dx : x;
-        is = img.segment();
-        iBase = img.byteOffset();
-        isN = img.stride(0);
-        isC = img.stride(1);
-        isH = img.stride(2);
-        isW = img.stride(3);
-        if (gy != null) {
-            gs = gy.segment();
-            gBase = gy.byteOffset();
-            gsN = gy.stride(0);
-            gsC = gy.stride(1);
-            gsH = gy.stride(2);
-            gsW = gy.stride(3);
-        }
+        this.x = x;
+        this.gy = gy;
+        this.dx = dx;
         if (cols.length < s) {
             Im2Col[] grown = new Im2Col[s];
             System.arraycopy(cols, 0, grown, 0, cols.length);
@@ -179,7 +165,8 @@ final class ConvSlots extends UnitTask {
             }
             this.wm = null;
             this.ws = null;
-            is = gs = outSeg = null;
+            outSeg = null;
+            this.x = this.gy = this.dx = null;
         }
     }
 
@@ -212,10 +199,7 @@ final class ConvSlots extends UnitTask {
     private void forward(Im2Col u, long slotBase, long n0) {
         int esz = f32 ? 4 : 8;
         long b = Math.min(images, u.n - n0), bp = b * p;
-        long colsAt = slotBase + u.cout * bp * esz;
-        image(u, n0, esz);
-        Conv.layout(u, ws, colsAt, b);
-        u.runImages(Im2Col.IM2COL, b);
+        long colsAt = Conv.columns(u, x, n0, b, slotBase + u.cout * bp * esz, ws);
         for (long g = 0; g < u.groups; g++) {
             ConvBlas.gemmOnThread(op, f32, false, wm.ld, og, bp, k, wm.s, wm.at(g * og, esz), false, bp, ws,
                     colsAt + g * k * bp * esz, 0, ws, slotBase + g * og * bp * esz, bp);
@@ -225,27 +209,12 @@ final class ConvSlots extends UnitTask {
         u.runImages(Im2Col.SCATTER, b);
     }
 
-    /** {@code stage[o, b P + p] = gy[n0 + b, o, p]} for the chunk's b images, in the slot's stage. */
-    private void gather(Im2Col u, long slotBase, long n0, long b, int esz) {
-        u.ys = gs;
-        u.yBase = gBase + n0 * gsN * esz;
-        u.ysN = gsN;
-        u.ysC = gsC;
-        u.ysH = gsH;
-        u.ysW = gsW;
-        Conv.stage(u, ws, slotBase, b);
-        u.runImages(Im2Col.GATHER, b);
-    }
-
     /** dw (slot 0) or the slot's partial sums {@code += gy_g @ cols_g^T} over the chunk; {@code first}: overwrite. */
     private void backwardWeight(Im2Col u, long slotBase, long n0, long slot, boolean first) {
         int esz = f32 ? 4 : 8;
         long b = Math.min(images, u.n - n0), bp = b * p;
-        gather(u, slotBase, n0, b, esz);
-        long colsAt = slotBase + u.cout * bp * esz;
-        image(u, n0, esz);
-        Conv.layout(u, ws, colsAt, b);
-        u.runImages(Im2Col.IM2COL, b);
+        Conv.gatherGrad(u, gy, n0, b, ws, slotBase);
+        long colsAt = Conv.columns(u, x, n0, b, slotBase + u.cout * bp * esz, ws);
         MemorySegment out = slot == 0 ? outSeg : ws;
         long outAt = slot == 0 ? outBase : partialBase + (slot - 1) * partialElements * esz;
         for (long g = 0; g < u.groups; g++) {
@@ -254,26 +223,16 @@ final class ConvSlots extends UnitTask {
         }
     }
 
-    /** Points u's image operand at image n0 of x (forward) or dx (backward). */
-    private void image(Im2Col u, long n0, int esz) {
-        u.is = is;
-        u.iBase = iBase + n0 * isN * esz;
-        u.isN = isN;
-        u.isC = isC;
-        u.isH = isH;
-        u.isW = isW;
-    }
-
     private void backwardInput(Im2Col u, long slotBase, long n0) {
         int esz = f32 ? 4 : 8;
         long b = Math.min(images, u.n - n0), bp = b * p;
-        gather(u, slotBase, n0, b, esz);
+        Conv.gatherGrad(u, gy, n0, b, ws, slotBase);
         long colsAt = slotBase + u.cout * bp * esz;
         for (long g = 0; g < u.groups; g++) {
             ConvBlas.gemmOnThread(op, f32, true, wm.ld, k, bp, og, wm.s, wm.at(g * og, esz), false, bp, ws,
                     slotBase + g * og * bp * esz, 0, ws, colsAt + g * k * bp * esz, bp);
         }
-        image(u, n0, esz);
+        Conv.setImage(u, dx.segment(), dx.byteOffset() + n0 * u.cin * u.h * u.w * esz, dx);
         Conv.layout(u, ws, colsAt, b);
         u.runImages(Im2Col.COL2IM, b);
     }
