@@ -146,10 +146,6 @@ public final class Reduce {
                     + (r - 1) + " of x " + x.describe());
         }
         checkReducedShape(op, "out", x, dims, out);
-        if (kind == K_SUM && perChannel(x, dims)) {
-            Norm.channelSumsFlat(op, x, out); // Note [Channel sums]
-            return;
-        }
         reduceInto(op, kind, x, dims, out, correction);
     }
 
@@ -238,6 +234,10 @@ public final class Reduce {
         if (n == 0 && (kind == K_MAX || kind == K_MIN)) {
             throw new IllegalArgumentException(op + ": cannot reduce x " + x.describe() + " over empty dims (mask 0x"
                     + Integer.toHexString(mask) + "): max and min have no identity");
+        }
+        if (kind == K_SUM && perChannel(x, mask)) {
+            Norm.channelSumsFlat(op, x, out); // Note [Channel sums]
+            return;
         }
         if (kind == K_SUM && ColumnSums.applies(x, mask)) {
             ColumnSums.run(x, out); // on the pool, the same sums (Note [Column sums])
