@@ -64,11 +64,13 @@ final class SpatialRows {
     static boolean simd = !Boolean.getBoolean("zerograd.kernels.scalar");
 
     /**
-     * Rows shorter than this run the scalar loops (Note [Small calls stay scalar] in {@link BlockMath}). 64, not
-     * more: the CNN's second convolution has rows of 14 x 14 = 196, and its bias add and bias gradient ran
-     * scalar with the earlier 256 (2 to 3 % of the step's CPU samples on AVX-512).
+     * Rows shorter than this run the scalar loops (Note [Small calls stay scalar] in {@link BlockMath}). Not
+     * lower: with 64, the CNN's 196-wide bias rows took the vector loops (2 to 3 % of its step's CPU samples
+     * on AVX-512), but a 108-element row added once per call (the conv slots' partial weight gradients)
+     * allocated 5 to 7.5 KB per call in about a third of SpatialAllocationTest's runs: the vector loop was
+     * not always intrinsified.
      */
-    static final long VECTOR_MIN_ROW = 64;
+    static final long VECTOR_MIN_ROW = 256;
 
     static int bytes(boolean f32) {
         return f32 ? 4 : 8;
