@@ -5,7 +5,7 @@
 // skipped otherwise. Only the _v2 entry points are bound: they are the symbols libcublas exports,
 // which cublas_v2.h maps the unsuffixed names to. Differences from jextract's output: only the
 // functions zerograd uses are bound, the enum constants are compile-time int fields instead of
-// accessor methods, and the handles come from a library located at run time (see CudaLocator).
+// accessor methods, and the handles come from a library located at run time (see LibraryLocator).
 package dev.zerograd.bindings;
 
 import java.lang.foreign.AddressLayout;

@@ -10,13 +10,13 @@ final class CudaLibraries {
 
     private static final class Runtime {
         static final NativeLibrary LIBRARY = NativeLibrary.open("the CUDA runtime",
-                () -> CudaLocator.locate(CudaLocator.Inputs.fromEnvironment(CudaLocator.CUDART)),
+                () -> LibraryLocator.locate(LibraryLocator.Inputs.fromEnvironment(LibraryLocator.CUDART)),
                 "it needs a newer CUDA runtime (12 or later)");
     }
 
     private static final class Blas {
         static final NativeLibrary LIBRARY = NativeLibrary.open("cuBLAS",
-                () -> CudaLocator.locate(CudaLocator.Inputs.fromEnvironment(CudaLocator.CUBLAS)),
+                () -> LibraryLocator.locate(LibraryLocator.Inputs.fromEnvironment(LibraryLocator.CUBLAS)),
                 "it needs a newer cuBLAS (12 or later)");
     }
 

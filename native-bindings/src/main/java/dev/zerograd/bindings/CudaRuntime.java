@@ -3,7 +3,7 @@
 // build environment. CudaRuntimeConformanceTest checks every descriptor and constant below against
 // those headers wherever they are installed. Differences from jextract's output: only the functions
 // zerograd uses are bound, the enum constants are compile-time int fields instead of accessor
-// methods, and the handles come from a library located at run time (see CudaLocator) rather than
+// methods, and the handles come from a library located at run time (see LibraryLocator) rather than
 // from a fixed library name.
 package dev.zerograd.bindings;
 

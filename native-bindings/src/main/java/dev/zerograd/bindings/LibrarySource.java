@@ -4,7 +4,7 @@ package dev.zerograd.bindings;
 public enum LibrarySource {
     /**
      * The file named by an environment variable or system property: {@code ZEROGRAD_OPENBLAS}
-     * ({@code -Dzerograd.openblas}), {@code ZEROGRAD_CUDART}, {@code ZEROGRAD_CUBLAS}.
+     * ({@code -Dzerograd.openblas}), {@code ZEROGRAD_CUDART}, {@code ZEROGRAD_CUBLAS}, {@code ZEROGRAD_ONEDNN}.
      */
     ENV,
     /** The system library, found by the dynamic loader or at a distribution's or toolkit's usual path. */

@@ -82,8 +82,9 @@ final class ChildJvm {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().remove(OpenBlasLocator.ENV_PATH);
         builder.environment().remove(OpenBlasLocator.ENV_NO_SYSTEM);
-        builder.environment().remove(CudaLocator.CUDART.envPath());
-        builder.environment().remove(CudaLocator.CUBLAS.envPath());
+        builder.environment().remove(LibraryLocator.CUDART.envPath());
+        builder.environment().remove(LibraryLocator.CUBLAS.envPath());
+        builder.environment().remove(LibraryLocator.ONEDNN.envPath());
         builder.environment().putAll(env);
         return new Child(builder.start(), out, err);
     }

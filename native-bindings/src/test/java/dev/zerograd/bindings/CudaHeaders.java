@@ -40,7 +40,7 @@ final class CudaHeaders {
      */
     static List<Path> includeDirectories() {
         Set<Path> dirs = new LinkedHashSet<>();
-        for (Path lib : CudaLocator.toolkitDirectories(System.getenv("CUDA_HOME"), Path.of("/usr/local"))) {
+        for (Path lib : LibraryLocator.toolkitDirectories(System.getenv("CUDA_HOME"), Path.of("/usr/local"))) {
             dirs.add(lib.getParent().resolve("include"));
         }
         dirs.add(Path.of("/usr/include"));

@@ -18,12 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds and opens one library of NVIDIA's CUDA toolkit (the runtime {@code libcudart}, cuBLAS),
- * trying in order: (a) an explicit file, named by an environment variable or a system property;
+ * Finds and opens a library that is looked up by soname: one of NVIDIA's CUDA toolkit (the runtime
+ * {@code libcudart}, cuBLAS), oneDNN ({@code libdnnl}) and the OpenMP runtime it runs on. The order
+ * is: (a) an explicit file, named by an environment variable or a system property;
  * (b) each soname of {@link Spec#sonames()}, newest first, through the dynamic loader
- * ({@code LD_LIBRARY_PATH}, {@code ld.so.cache}); (c) the same names in the toolkit's usual
- * directories. Every input comes from {@link Inputs}, so the search can be tested without touching
- * the process environment.
+ * ({@code LD_LIBRARY_PATH}, {@code ld.so.cache}); (c) the same names in the usual directories (the
+ * CUDA toolkit's for its libraries, {@link #SYSTEM_DIRECTORIES} for the others). Every input comes
+ * from {@link Inputs}, so the search can be tested without touching the process environment.
  *
  * <p>An explicit file is never silently replaced: when one is named, (b) and (c) are not tried.
  * When nothing works, the {@link NativeLibraryException} lists every place tried and why it failed.
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  * their absence only when it is called.
  */
 @SuppressWarnings("restricted") // opening libraries is what this module is for
-final class CudaLocator {
+final class LibraryLocator {
     /**
      * What to look for.
      *
@@ -57,6 +58,20 @@ final class CudaLocator {
             "install cuBLAS (package libcublas-13-0 from NVIDIA's repository, or the full CUDA toolkit),"
                     + " where the dynamic loader finds it (ldconfig or LD_LIBRARY_PATH)");
 
+    static final Spec ONEDNN = new Spec("oneDNN (libdnnl)", "ZEROGRAD_ONEDNN", "zerograd.onednn",
+            List.of("libdnnl.so.3", "libdnnl.so.2", "libdnnl.so"),
+            List.of("dnnl_sgemm", "dnnl_version", "dnnl_get_effective_cpu_isa"),
+            "install oneDNN: apt-get install libdnnl2 (Debian, Ubuntu), or a oneDNN 3 build where the dynamic"
+                    + " loader finds it (ldconfig or LD_LIBRARY_PATH)");
+
+    static final Spec GOMP = new Spec("the GNU OpenMP runtime (libgomp)", "ZEROGRAD_GOMP", "zerograd.gomp",
+            List.of("libgomp.so.1"), List.of("omp_set_num_threads", "omp_get_max_threads"),
+            "install libgomp1 (it comes with GCC's runtime libraries)");
+
+    /** Where libraries outside the CUDA toolkit are looked for when the dynamic loader does not know them. */
+    static final List<Path> SYSTEM_DIRECTORIES = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
+            Path.of("/usr/local/lib"), Path.of("/usr/lib"));
+
     /**
      * What the search depends on.
      *
@@ -73,6 +88,12 @@ final class CudaLocator {
         /** The inputs of this process: its environment, system properties and {@code /usr/local}. */
         static Inputs fromEnvironment(Spec spec) {
             return from(spec, System.getenv(), System.getProperties(), Path.of("/usr/local"));
+        }
+
+        /** The inputs of this process for a library outside the CUDA toolkit, searched in {@code directories}. */
+        static Inputs fromEnvironment(Spec spec, List<Path> directories) {
+            Inputs toolkit = from(spec, System.getenv(), System.getProperties(), Path.of("/usr/local"));
+            return new Inputs(spec, toolkit.explicitPath(), toolkit.explicitOrigin(), directories);
         }
 
         /** The system property wins over the environment variable, as a more local setting. */
@@ -92,7 +113,7 @@ final class CudaLocator {
 
     private static final Pattern VERSIONED = Pattern.compile("cuda-(\\d+)(?:\\.(\\d+))?");
 
-    private CudaLocator() {}
+    private LibraryLocator() {}
 
     /**
      * {@code $CUDA_HOME/lib64} and {@code lib} when set, then {@code <usrLocal>/cuda/lib64} and
@@ -117,7 +138,7 @@ final class CudaLocator {
                 // An unreadable /usr/local only shortens the search; the fixed places are still tried.
             }
         }
-        versioned.sort(Comparator.comparingLong(CudaLocator::versionKey).reversed());
+        versioned.sort(Comparator.comparingLong(LibraryLocator::versionKey).reversed());
         roots.addAll(versioned);
         List<Path> directories = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();

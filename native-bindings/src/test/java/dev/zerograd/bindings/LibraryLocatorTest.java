@@ -17,12 +17,12 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The search order for the CUDA libraries, its inputs, and the message when nothing is found. */
-class CudaLocatorTest {
+/** The search order for the CUDA libraries (and, by the same code, oneDNN), its inputs, and the message when nothing is found. */
+class LibraryLocatorTest {
     /** The runtime's search with names no loader knows, so that only the given directories can succeed. */
-    private static final CudaLocator.Spec ABSENT = new CudaLocator.Spec("the CUDA runtime (libcudart)",
+    private static final LibraryLocator.Spec ABSENT = new LibraryLocator.Spec("the CUDA runtime (libcudart)",
             "ZEROGRAD_CUDART", "zerograd.cudart", List.of("libzerograd-test-absent.so.13"),
-            CudaLocator.CUDART.required(), CudaLocator.CUDART.installHint());
+            LibraryLocator.CUDART.required(), LibraryLocator.CUDART.installHint());
 
     @TempDir
     Path temp;
@@ -37,8 +37,8 @@ class CudaLocatorTest {
     @Test
     void anExplicitPathThatDoesNotExistFailsClearlyWithoutFallingBack() {
         String missing = temp.resolve("nowhere/libcudart.so.13").toString();
-        NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> CudaLocator.locate(
-                new CudaLocator.Inputs(CudaLocator.CUDART, missing, "ZEROGRAD_CUDART", List.of(temp))));
+        NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> LibraryLocator.locate(
+                new LibraryLocator.Inputs(LibraryLocator.CUDART, missing, "ZEROGRAD_CUDART", List.of(temp))));
         assertSaysHowToProvide(e.getMessage());
         assertTrue(e.getMessage().contains("\n  1. ZEROGRAD_CUDART=" + missing + ": no such file\n"), e.getMessage());
         assertTrue(e.getMessage().contains("Other places are not tried while ZEROGRAD_CUDART is set"), e.getMessage());
@@ -48,8 +48,8 @@ class CudaLocatorTest {
     @Test
     void anExplicitLibraryThatIsNotTheRuntimeIsRefused() {
         Path openBlas = OpenBlas.libraryPath();
-        NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> CudaLocator.locate(
-                new CudaLocator.Inputs(CudaLocator.CUDART, openBlas.toString(), "-Dzerograd.cudart", List.of())));
+        NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> LibraryLocator.locate(
+                new LibraryLocator.Inputs(LibraryLocator.CUDART, openBlas.toString(), "-Dzerograd.cudart", List.of())));
         assertTrue(e.getMessage().contains("1. -Dzerograd.cudart=" + openBlas
                 + ": not the CUDA runtime (libcudart): it does not export cudaGetDeviceCount"), e.getMessage());
     }
@@ -59,7 +59,7 @@ class CudaLocatorTest {
         Path absentDir = temp.resolve("absent/lib64");
         Path emptyDir = Files.createDirectories(temp.resolve("empty/lib64"));
         NativeLibraryException e = assertThrows(NativeLibraryException.class,
-                () -> CudaLocator.locate(new CudaLocator.Inputs(ABSENT, null, "ZEROGRAD_CUDART",
+                () -> LibraryLocator.locate(new LibraryLocator.Inputs(ABSENT, null, "ZEROGRAD_CUDART",
                         List.of(absentDir, emptyDir))));
         assertSaysHowToProvide(e.getMessage());
         assertEquals(List.of("ZEROGRAD_CUDART / -Dzerograd.cudart: not set",
@@ -71,7 +71,7 @@ class CudaLocatorTest {
     @Test
     void theDynamicLoaderFindsTheInstalledRuntime() {
         assumeTrue(Cuda.isInstalled(), () -> "the CUDA runtime is not installed: " + Cuda.describe());
-        LoadedLibrary library = CudaLocator.locate(new CudaLocator.Inputs(CudaLocator.CUDART, null,
+        LoadedLibrary library = LibraryLocator.locate(new LibraryLocator.Inputs(LibraryLocator.CUDART, null,
                 "ZEROGRAD_CUDART", List.of()));
         assertEquals(LibrarySource.SYSTEM, library.source());
         assertTrue(library.path().isAbsolute(), "the file the loader mapped: " + library.path());
@@ -86,7 +86,7 @@ class CudaLocatorTest {
         Path dir = Files.createDirectories(temp.resolve("cuda-13.0/lib64"));
         Path link = Files.createSymbolicLink(dir.resolve("libzerograd-test-absent.so.13"),
                 Cuda.runtimeLibrary().orElseThrow().path());
-        LoadedLibrary library = CudaLocator.locate(new CudaLocator.Inputs(ABSENT, null, "ZEROGRAD_CUDART",
+        LoadedLibrary library = LibraryLocator.locate(new LibraryLocator.Inputs(ABSENT, null, "ZEROGRAD_CUDART",
                 List.of(temp.resolve("cuda/lib64"), dir)));
         assertEquals(LibrarySource.SYSTEM, library.source());
         assertEquals(link, library.path());
@@ -110,32 +110,32 @@ class CudaLocatorTest {
                         temp.resolve("cuda-12.10/lib64"), temp.resolve("cuda-12.10/lib"),
                         temp.resolve("cuda-12.4/lib64"), temp.resolve("cuda-12.4/lib"),
                         temp.resolve("cuda-9.2/lib64"), temp.resolve("cuda-9.2/lib")),
-                CudaLocator.toolkitDirectories("/opt/cuda", temp));
+                LibraryLocator.toolkitDirectories("/opt/cuda", temp));
     }
 
     @Test
     void inputsComeFromPropertiesThenEnvironment() {
         Properties props = new Properties();
-        CudaLocator.Inputs none = CudaLocator.Inputs.from(CudaLocator.CUDART, Map.of(), props, temp);
+        LibraryLocator.Inputs none = LibraryLocator.Inputs.from(LibraryLocator.CUDART, Map.of(), props, temp);
         assertNull(none.explicitPath());
         assertEquals(List.of(temp.resolve("cuda/lib64"), temp.resolve("cuda/lib")), none.directories());
 
-        CudaLocator.Inputs env = CudaLocator.Inputs.from(CudaLocator.CUDART,
+        LibraryLocator.Inputs env = LibraryLocator.Inputs.from(LibraryLocator.CUDART,
                 Map.of("ZEROGRAD_CUDART", "/opt/a.so", "ZEROGRAD_CUBLAS", "/opt/b.so", "CUDA_HOME", "/opt/cuda"),
                 props, temp);
         assertEquals("/opt/a.so", env.explicitPath());
         assertEquals("ZEROGRAD_CUDART", env.explicitOrigin());
         assertEquals(Path.of("/opt/cuda/lib64"), env.directories().get(0));
-        assertEquals("/opt/b.so", CudaLocator.Inputs.from(CudaLocator.CUBLAS,
+        assertEquals("/opt/b.so", LibraryLocator.Inputs.from(LibraryLocator.CUBLAS,
                 Map.of("ZEROGRAD_CUBLAS", "/opt/b.so"), props, temp).explicitPath());
 
         props.setProperty("zerograd.cudart", "/opt/c.so");
-        CudaLocator.Inputs prop = CudaLocator.Inputs.from(CudaLocator.CUDART, Map.of("ZEROGRAD_CUDART", "/opt/a.so"),
+        LibraryLocator.Inputs prop = LibraryLocator.Inputs.from(LibraryLocator.CUDART, Map.of("ZEROGRAD_CUDART", "/opt/a.so"),
                 props, temp);
         assertEquals("/opt/c.so", prop.explicitPath());
         assertEquals("-Dzerograd.cudart", prop.explicitOrigin());
         props.setProperty("zerograd.cudart", " ");
-        assertNull(CudaLocator.Inputs.from(CudaLocator.CUDART, Map.of("ZEROGRAD_CUDART", ""), props, temp)
+        assertNull(LibraryLocator.Inputs.from(LibraryLocator.CUDART, Map.of("ZEROGRAD_CUDART", ""), props, temp)
                 .explicitPath(), "blank settings are ignored");
     }
 
