@@ -149,7 +149,8 @@ final class ConvBlas {
         // Raw addresses (Note [Address downcalls] in CblasAddress): every extent was checked against its slab.
         long pa = as.address() + ao, pb = bs.address() + bo, pc = cs.address() + co;
         if (f32) {
-            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, 1f, pa, lda, pb, ldb, (float) beta, pc, ildc);
+            GemmBackend.sgemm(ta == Cblas.CblasTrans, tb == Cblas.CblasTrans, im, in, ik, 1f, pa, lda, pb, ldb, (float) beta,
+                    pc, ildc);
         } else {
             CblasAddress.cblas_dgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, 1.0, pa, lda, pb, ldb, beta, pc, ildc);
         }

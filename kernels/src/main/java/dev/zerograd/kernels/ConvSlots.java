@@ -1,6 +1,5 @@
 package dev.zerograd.kernels;
 
-import dev.zerograd.bindings.OpenBlas;
 import dev.zerograd.kernels.ConvBlas.Operand;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -143,11 +142,9 @@ final class ConvSlots extends UnitTask {
         for (int i = 0; i < s; i++) {
             cols[i].copyCall(t);
         }
-        int blas = OpenBlas.numThreads();
+        long blas = GemmBackend.savedThreads();
         try {
-            if (blas != 1) {
-                OpenBlas.setNumThreads(1);
-            }
+            GemmBackend.singleThreadedOnThisThread(blas);
             next.set(0);
             forUnits(s, Long.MAX_VALUE / 2);
             if (mode == BACKWARD_WEIGHT) {
@@ -157,9 +154,7 @@ final class ConvSlots extends UnitTask {
                 }
             }
         } finally {
-            if (blas != 1) {
-                OpenBlas.setNumThreads(blas);
-            }
+            GemmBackend.restoreThreads(blas);
             for (int i = 0; i < s; i++) {
                 cols[i].clear();
             }
@@ -172,10 +167,11 @@ final class ConvSlots extends UnitTask {
 
     @Override
     void runUnits(long from, long to) {
-        // Again on this thread: OpenBLAS's OpenMP build takes a call's thread count from the calling thread's
-        // OpenMP setting (omp_get_max_threads), which openblas_set_num_threads sets for its caller only; a
-        // worker that skipped this ran its GEMMs with an OpenMP team of its own, 3 threads on 2 cores.
-        OpenBlas.setNumThreads(1);
+        // Again on this thread: OpenBLAS's OpenMP build and oneDNN take a call's thread count from the calling
+        // thread's OpenMP setting (omp_get_max_threads), which openblas_set_num_threads and omp_set_num_threads
+        // set for their caller only; a worker that skipped this ran its GEMMs with an OpenMP team of its own,
+        // 3 threads on 2 cores.
+        GemmBackend.singleThreadedOnThisThread(GemmBackend.ALL_THREADED);
         for (long s = from; s < to; s++) {
             Im2Col u = cols[(int) s];
             long slotBase = stageBase + s * slotBytes;

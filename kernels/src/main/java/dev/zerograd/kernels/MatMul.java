@@ -7,7 +7,8 @@ import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Matrix products through OpenBLAS {@code cblas_sgemm}/{@code cblas_dgemm} (row-major), on F32/F64 tensors.
+ * Matrix products on F32/F64 tensors: row-major {@code sgemm} through {@link GemmBackend} (OpenBLAS or oneDNN,
+ * Note [GEMM backend]) and OpenBLAS {@code cblas_dgemm}.
  *
  * <p>Layouts: an operand is passed to BLAS without copying when one of its two matrix dims has unit stride.
  * Unit stride in the last dim is a row-major matrix with leading dimension {@code stride(-2)}; unit stride in
@@ -214,7 +215,7 @@ public final class MatMul {
         long pa = a.segment().address() + ao, pb = b.segment().address() + bo, pc = cs.address() + co;
         Parallel.quiesce(); // the pool's workers stop spinning: OpenBLAS's threads get the cores (Note [Thread pools])
         if (f32) {
-            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, (float) alpha, pa, lda, pb, ldb,
+            GemmBackend.sgemm(ta == Cblas.CblasTrans, tb == Cblas.CblasTrans, im, in, ik, (float) alpha, pa, lda, pb, ldb,
                     (float) beta, pc, ildc);
         } else {
             CblasAddress.cblas_dgemm(Cblas.CblasRowMajor, ta, tb, im, in, ik, alpha, pa, lda, pb, ldb,

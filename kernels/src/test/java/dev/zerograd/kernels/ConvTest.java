@@ -394,41 +394,50 @@ class ConvTest {
         Random rnd = new Random(11);
         Geometry[] geometries = {new Geometry(7, 4, 11, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new Geometry(7, 3, 13, 9, 5, 3, 2, 2, 1, 1, 0, 1, 2, 1), new Geometry(7, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
+        GemmBackend.Choice saved = GemmBackend.snapshot();
+        long savedMinWork = GemmBackend.minWork;
         try {
-            for (Geometry g : geometries) {
-                for (DType dt : SpatialTestSupport.FLOATS) {
-                    arena.reset();
-                    Tensor x = make(arena, dt, rnd, g.xShape()), w = make(arena, dt, rnd, g.wShape());
-                    Tensor gy = make(arena, dt, rnd, g.yShape()), b = make(arena, dt, rnd, g.cout);
-                    long perImage = ((long) g.cin * g.kh * g.kw + g.cout) * g.ho() * g.wo();
-                    long weightStage = (long) g.cout * (g.cin / g.groups) * g.kh * g.kw;
-                    double[][][] out = new double[3][][];
-                    int[] pools = {1, 2, 3};
-                    for (int k = 0; k < 3; k++) {
-                        Parallel.setThreads(pools[k]);
-                        // Room for 2 images per slot (and the weight gradient's partial sums) on every pool size.
-                        Tensor ws = arena.empty(dt, weightStage * pools[k] + 2L * pools[k] * perImage);
-                        ws.fill(Double.NaN);
-                        Tensor y = arena.empty(dt, g.yShape()), dx = arena.empty(dt, g.xShape()), dw = arena.empty(dt, g.wShape());
-                        dx.fill(Double.NaN);
-                        dw.fill(Double.NaN);
-                        forward(g, x, w, b, ws, y);
-                        Conv.conv2dBackwardInput(gy, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dx);
-                        Conv.conv2dBackwardWeight(gy, x, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dw);
-                        out[k] = new double[][] {y.toDoubleArray(), dx.toDoubleArray(), dw.toDoubleArray()};
+            // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
+            for (GemmBackend.Kind kind : GemmBackendTest.usableKinds()) {
+                GemmBackend.use(kind);
+                GemmBackend.minWork = kind == GemmBackend.Kind.ONEDNN ? 0 : savedMinWork;
+                for (Geometry g : geometries) {
+                    for (DType dt : SpatialTestSupport.FLOATS) {
+                        arena.reset();
+                        Tensor x = make(arena, dt, rnd, g.xShape()), w = make(arena, dt, rnd, g.wShape());
+                        Tensor gy = make(arena, dt, rnd, g.yShape()), b = make(arena, dt, rnd, g.cout);
+                        long perImage = ((long) g.cin * g.kh * g.kw + g.cout) * g.ho() * g.wo();
+                        long weightStage = (long) g.cout * (g.cin / g.groups) * g.kh * g.kw;
+                        double[][][] out = new double[3][][];
+                        int[] pools = {1, 2, 3};
+                        for (int k = 0; k < 3; k++) {
+                            Parallel.setThreads(pools[k]);
+                            // Room for 2 images per slot (and the weight gradient's partial sums) on every pool size.
+                            Tensor ws = arena.empty(dt, weightStage * pools[k] + 2L * pools[k] * perImage);
+                            ws.fill(Double.NaN);
+                            Tensor y = arena.empty(dt, g.yShape()), dx = arena.empty(dt, g.xShape()), dw = arena.empty(dt, g.wShape());
+                            dx.fill(Double.NaN);
+                            dw.fill(Double.NaN);
+                            forward(g, x, w, b, ws, y);
+                            Conv.conv2dBackwardInput(gy, w, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dx);
+                            Conv.conv2dBackwardWeight(gy, x, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, ws, dw);
+                            out[k] = new double[][] {y.toDoubleArray(), dx.toDoubleArray(), dw.toDoubleArray()};
+                        }
+                        for (int k = 1; k < 3; k++) {
+                            String what = g + " " + dt + " on " + pools[k] + " threads, " + kind.title();
+                            assertArrayEquals(out[0][0], out[k][0], what + ": forward");
+                            assertArrayEquals(out[0][1], out[k][1], what + ": input gradient");
+                            assertClose(what + ": weight gradient", out[0][2], out[k][2], tol(dt) * 5);
+                        }
+                        assertClose(g + " " + dt + ": forward against the definition", refForward(g, x.toDoubleArray(),
+                                w.toDoubleArray(), b.toDoubleArray()), out[1][0], tol(dt) * 5);
                     }
-                    for (int k = 1; k < 3; k++) {
-                        String what = g + " " + dt + " on " + pools[k] + " threads";
-                        assertArrayEquals(out[0][0], out[k][0], what + ": forward");
-                        assertArrayEquals(out[0][1], out[k][1], what + ": input gradient");
-                        assertClose(what + ": weight gradient", out[0][2], out[k][2], tol(dt) * 5);
-                    }
-                    assertClose(g + " " + dt + ": forward against the definition", refForward(g, x.toDoubleArray(),
-                            w.toDoubleArray(), b.toDoubleArray()), out[1][0], tol(dt) * 5);
                 }
             }
         } finally {
             Parallel.setThreads(threads);
+            GemmBackend.restore(saved);
+            GemmBackend.minWork = savedMinWork;
         }
     }
 

@@ -118,6 +118,25 @@ class SpatialAllocationTest {
     @Test
     void everyKernelAllocatesNothingAfterWarmUp() {
         StringBuilder failures = new StringBuilder();
+        GemmBackend.Choice saved = GemmBackend.snapshot();
+        long savedMinWork = GemmBackend.minWork;
+        try {
+            // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
+            for (GemmBackend.Kind kind : GemmBackendTest.usableKinds()) {
+                GemmBackend.use(kind);
+                GemmBackend.minWork = kind == GemmBackend.Kind.ONEDNN ? 0 : savedMinWork;
+                allocationsOn(kind, failures);
+            }
+        } finally {
+            GemmBackend.restore(saved);
+            GemmBackend.minWork = savedMinWork;
+        }
+        if (!failures.isEmpty()) {
+            fail("kernels allocate on the Java heap:" + failures);
+        }
+    }
+
+    private void allocationsOn(GemmBackend.Kind kind, StringBuilder failures) {
         for (boolean simd : new boolean[] {true, false}) {
             SpatialRows.simd = simd;
             arena.reset();
@@ -137,12 +156,9 @@ class SpatialAllocationTest {
             for (Case c : all) {
                 double perCall = bytesPerCall(c.call);
                 if (perCall != 0) {
-                    failures.append(String.format("%n  %s simd=%s: %.1f bytes/call", c.name, simd, perCall));
+                    failures.append(String.format("%n  %s simd=%s on %s: %.1f bytes/call", c.name, simd, kind.title(), perCall));
                 }
             }
-        }
-        if (!failures.isEmpty()) {
-            fail("kernels allocate on the Java heap:" + failures);
         }
     }
 }
