@@ -5,7 +5,7 @@ import dev.zerograd.bench.compare.Comparison;
 import dev.zerograd.bench.compare.PeerProcess;
 import dev.zerograd.bench.workloads.Figure;
 import dev.zerograd.bench.workloads.WorkloadSpec;
-import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.GemmBackend;
 import dev.zerograd.kernels.Parallel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,7 +26,7 @@ final class CompareRun {
     static Map<String, Object> run(List<WorkloadSpec> specs, boolean full, int threads, Path python, Path script, Path png,
             PrintStream out) throws IOException {
         Parallel.setThreads(threads);
-        OpenBlas.setNumThreads(threads);
+        GemmBackend.setThreads(threads);
         Map<String, Object> machine = Machine.describe();
         List<Comparison.Row> rows = new ArrayList<>();
         JsonNode hello;

@@ -2,7 +2,9 @@ package dev.zerograd.bench;
 
 import dev.zerograd.bindings.Cuda;
 import dev.zerograd.bindings.LoadedLibrary;
+import dev.zerograd.bindings.OneDnn;
 import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.GemmBackend;
 import dev.zerograd.kernels.Parallel;
 import dev.zerograd.tape.GradientTape;
 import java.util.concurrent.Callable;
@@ -31,6 +33,8 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.println("OpenBLAS   not available: " + e.getMessage());
             }
         }
+        System.out.println("oneDNN     " + OneDnn.describe().replaceFirst("^oneDNN: ", "").replace("\n  ", "\n           "));
+        System.out.println("sgemm      " + GemmBackend.describe() + " (-Dzerograd.sgemm / ZEROGRAD_SGEMM = auto, openblas, onednn)");
         System.out.println("CUDA       " + Cuda.describe());
         System.out.printf("Threads    intra-op pool: %d (-Dzerograd.threads)%n", Parallel.threads());
         System.out.printf("Arenas     defaults: parameters %d MiB (shared), step %d MiB (confined), 64-byte alignment%n",

@@ -1,6 +1,6 @@
 package dev.zerograd.bench;
 
-import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.GemmBackend;
 import dev.zerograd.kernels.Parallel;
 import dev.zerograd.memory.Tensor;
 import dev.zerograd.memory.TensorArena;
@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         Parallel.setThreads(nThreads);
-        OpenBlas.setNumThreads(nThreads);
+        GemmBackend.setThreads(nThreads);
         double rate = lr != null ? lr : optimizer == OptimizerKind.adam ? 1e-3 : 0.05;
 
         System.out.printf("zerograd train: %s on Fashion-MNIST, %d epochs, batch %d, %s lr %g, %d threads, seed %d%n",

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerograd.bench.StepHeap;
 import dev.zerograd.bench.workloads.Workload;
 import dev.zerograd.bench.workloads.Workloads;
-import dev.zerograd.bindings.OpenBlas;
+import dev.zerograd.kernels.GemmBackend;
 import dev.zerograd.kernels.Parallel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +53,7 @@ public class WorkloadBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        OpenBlas.setNumThreads(Parallel.threads());
+        GemmBackend.setThreads(Parallel.threads());
         w = Workloads.get(workload).open(Workloads.SEED);
     }
 

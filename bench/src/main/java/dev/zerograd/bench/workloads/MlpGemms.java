@@ -1,15 +1,15 @@
 package dev.zerograd.bench.workloads;
 
-import dev.zerograd.bindings.Cblas;
-import dev.zerograd.bindings.CblasAddress;
+import dev.zerograd.kernels.GemmBackend;
+import dev.zerograd.kernels.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The bare GEMMs of one {@link Mlp} step, called straight through the OpenBLAS binding with no framework: the
- * reference the MLP step's GFLOP/s is compared to ("reaches X % of bare sgemm at the same sizes"). Same shapes,
- * same transpose flags, same order as the tape runs them (Note [Transpose flags] in {@code MatMulOps}):
+ * The bare GEMMs of one {@link Mlp} step, called straight through {@link GemmBackend} (the library zerograd's
+ * matmuls use, OpenBLAS or oneDNN) with no framework around them: the reference the MLP step's GFLOP/s is
+ * compared to ("reaches X % of bare sgemm at the same sizes"). Same shapes, same transpose flags, same order as the tape runs them (Note [Transpose flags] in {@code MatMulOps}):
  * <pre>
  * forward,  layer l:  Y_l  = X_l W_l^T      sgemm(N, T)  [batch, out] = [batch, in] [out, in]^T
  * backward, layer l:  dW_l = G_l^T X_l      sgemm(T, N)  [out, in]    = [batch, out]^T [batch, in]
@@ -63,19 +63,17 @@ final class MlpGemms implements Workload {
 
     @Override
     public double step() {
+        Parallel.quiesce();
         int layers = sizes.length - 1;
         for (int l = 0; l < layers; l++) {
             int in = sizes[l], o = sizes[l + 1];
-            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, Cblas.CblasNoTrans, Cblas.CblasTrans, batch, o, in, 1.0f, x[l], in, w[l], in,
-                    0.0f, x[l + 1], o);
+            GemmBackend.sgemm(false, true, batch, o, in, 1.0f, x[l], in, w[l], in, 0.0f, x[l + 1], o);
         }
         for (int l = layers - 1; l >= 0; l--) {
             int in = sizes[l], o = sizes[l + 1];
-            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, Cblas.CblasTrans, Cblas.CblasNoTrans, o, in, batch, 1.0f, g[l], o, x[l], in,
-                    0.0f, dw[l], in);
+            GemmBackend.sgemm(true, false, o, in, batch, 1.0f, g[l], o, x[l], in, 0.0f, dw[l], in);
             if (l > 0) {
-                CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, Cblas.CblasNoTrans, Cblas.CblasNoTrans, batch, in, o, 1.0f, g[l], o, w[l],
-                        in, 0.0f, g[l - 1], in);
+                GemmBackend.sgemm(false, false, batch, in, o, 1.0f, g[l], o, w[l], in, 0.0f, g[l - 1], in);
             }
         }
         return out.getAtIndex(ValueLayout.JAVA_FLOAT, 0);

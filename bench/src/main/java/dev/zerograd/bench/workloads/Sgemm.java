@@ -1,14 +1,14 @@
 package dev.zerograd.bench.workloads;
 
-import dev.zerograd.bindings.Cblas;
-import dev.zerograd.bindings.CblasAddress;
+import dev.zerograd.kernels.GemmBackend;
+import dev.zerograd.kernels.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * {@code C = A B} for square f32 matrices straight through the OpenBLAS binding, no framework: one FFM downcall
- * per step. Parameters: {@code n}. GFLOP/s = 2 n^3 / time.
+ * {@code C = A B} for square f32 matrices straight through {@link GemmBackend} (the library zerograd's matmuls use,
+ * OpenBLAS or oneDNN), no framework: one FFM downcall per step. Parameters: {@code n}. GFLOP/s = 2 n^3 / time.
  */
 final class Sgemm implements Workload {
     private final int n;
@@ -37,8 +37,8 @@ final class Sgemm implements Workload {
 
     @Override
     public double step() {
-        CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, Cblas.CblasNoTrans, Cblas.CblasNoTrans, n, n, n, 1.0f, a.address(), n,
-                b.address(), n, 0.0f, c.address(), n);
+        Parallel.quiesce();
+        GemmBackend.sgemm(false, false, n, n, n, 1.0f, a.address(), n, b.address(), n, 0.0f, c.address(), n);
         return c.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
     }
 
