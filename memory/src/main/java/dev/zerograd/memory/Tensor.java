@@ -46,6 +46,9 @@ public final class Tensor {
     // Autograd bookkeeping, owned by the tape module.
     private boolean requiresGrad;
     private Tensor grad;
+    private Tensor spareGrad;
+    /** {@code spareGrad}'s handle generation when it was kept: a recycled handle is someone else's tensor. */
+    private int spareGeneration;
     private Object autogradOwner;
     private int autogradSlot;
     private Tensor tangent;
@@ -95,6 +98,7 @@ public final class Tensor {
         this.numel = numel;
         this.requiresGrad = false;
         this.grad = null;
+        this.spareGrad = null;
         this.autogradOwner = null;
         this.autogradSlot = -1;
         this.tangent = null;
@@ -568,6 +572,40 @@ public final class Tensor {
     /** Sets the accumulated gradient (used by the tape and optimizers). */
     public void setGrad(Tensor g) {
         this.grad = g;
+    }
+
+    /**
+     * Drops the accumulated gradient: {@link #grad()} is null until the next backward pass, which then writes
+     * its gradient instead of adding to one. The buffer is kept for that pass to write into, so no memory is
+     * allocated and nothing is zeroed (Note [Released gradients]).
+     *
+     * <p>Note [Released gradients]: this is PyTorch's {@code zero_grad(set_to_none=True)} without the
+     * allocation. Zeroing a gradient costs a pass over it, and the next backward pass then reads it again to add
+     * to it; a released gradient costs neither: the first contribution is written (a GEMM with beta 0, a copy).
+     * The buffer comes back as the same {@code Tensor} object: code that kept a reference to the old gradient
+     * sees its old values until the next backward pass and the new ones after it. Code that reads a gradient
+     * should ask {@link #grad()} each time, as with PyTorch.
+     */
+    public void releaseGrad() {
+        if (grad != null) {
+            spareGrad = grad;
+            spareGeneration = grad.generation;
+            grad = null;
+        }
+    }
+
+    /**
+     * The buffer {@link #releaseGrad()} kept, if it still fits (contiguous, this tensor's shape and dtype), for
+     * the tape to write a new gradient into; null otherwise. Either way the tensor keeps no spare afterwards.
+     */
+    public Tensor takeSpareGrad() {
+        Tensor s = spareGrad;
+        spareGrad = null;
+        if (s == null || s.generation != spareGeneration || !s.isValid() || !s.contiguous || s.dtype != dtype
+                || !s.sameShape(this)) {
+            return null;
+        }
+        return s;
     }
 
     /** Opaque autograd owner (the tape that produced this tensor), managed by the tape module. */

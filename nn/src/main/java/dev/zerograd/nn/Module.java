@@ -233,6 +233,21 @@ public abstract class Module implements AutoCloseable {
         return n;
     }
 
+    /**
+     * With {@code setToNone}, releases every parameter's gradient ({@link Tensor#releaseGrad()}: null until the
+     * next backward pass, which writes into the kept buffer); otherwise {@link #zeroGrad()}.
+     */
+    public final void zeroGrad(boolean setToNone) {
+        if (!setToNone) {
+            zeroGrad();
+            return;
+        }
+        List<Tensor> ps = parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            ps.get(i).releaseGrad();
+        }
+    }
+
     /** Sets every parameter's accumulated gradient to zero, in place (gradients not yet allocated stay absent). */
     public final void zeroGrad() {
         List<Tensor> ps = parameters();

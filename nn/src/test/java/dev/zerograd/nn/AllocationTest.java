@@ -34,11 +34,15 @@ class AllocationTest {
      * machine; a steady allocation shows in every round), and the last round's bytes are returned.
      */
     private static long steadyStateBytes(Module model, Optimizer opt, TensorArena step, Tensor x, Tensor y) {
+        return steadyStateBytes(model, opt, step, x, y, false);
+    }
+
+    private static long steadyStateBytes(Module model, Optimizer opt, TensorArena step, Tensor x, Tensor y, boolean setToNone) {
         long deadline = System.nanoTime() + DEADLINE_SECONDS * 1_000_000_000L;
         while (true) {
             long before = allocated();
             for (int i = 0; i < ROUND; i++) {
-                TrainingTest.trainStep(model, opt, step, x, y, 1.0);
+                TrainingTest.trainStep(model, opt, step, x, y, 1.0, setToNone);
             }
             long bytes = allocated() - before;
             if (bytes == 0 || System.nanoTime() > deadline) {
@@ -67,6 +71,10 @@ class AllocationTest {
             assertEquals(0, steadyStateBytes(model, opt, step, x, y), "heap bytes per " + ROUND + " MLP training steps with AdamW");
             SGD sgd = new SGD(model.parameters(), 0.01, 0.9, 0, 1e-4, true);
             assertEquals(0, steadyStateBytes(model, sgd, step, x, y), "heap bytes per " + ROUND + " MLP training steps with SGD");
+            long paramBytes = params.bytesInUse();
+            assertEquals(0, steadyStateBytes(model, sgd, step, x, y, true),
+                    "heap bytes per " + ROUND + " MLP training steps with SGD and released gradients");
+            assertEquals(paramBytes, params.bytesInUse(), "released gradients' buffers are reused, not allocated again");
         }
     }
 

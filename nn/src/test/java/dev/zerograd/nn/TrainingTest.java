@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 class TrainingTest {
     /** One step on a batch: forward, cross-entropy, backward, optional clipping, update, zeroGrad; returns the loss. */
     static double trainStep(Module model, Optimizer opt, TensorArena step, Tensor x, Tensor y, double clip) {
+        return trainStep(model, opt, step, x, y, clip, false);
+    }
+
+    /** A training step that clears the gradients with {@code opt.zeroGrad(setToNone)}. */
+    static double trainStep(Module model, Optimizer opt, TensorArena step, Tensor x, Tensor y, double clip, boolean setToNone) {
         step.reset();
         double loss;
         try (GradientTape tape = GradientTape.record(step)) {
@@ -32,7 +37,7 @@ class TrainingTest {
             opt.clipGradNorm(clip);
         }
         opt.step();
-        opt.zeroGrad();
+        opt.zeroGrad(setToNone);
         return loss;
     }
 
@@ -80,6 +85,45 @@ class TrainingTest {
             assertTrue(last < 0.05, "loss after 150 steps: " + last + " (first " + first + ")");
             assertTrue(accuracy(model, step, x, y) > 0.95);
         }
+    }
+
+    /** Note [Released gradients]: zeroGrad(true) trains exactly like zeroGrad(), on the GEMM and the copy paths. */
+    @Test
+    void releasedGradientsTrainExactlyLikeZeroedOnes() {
+        int n = 64;
+        double[][] finals = new double[2][];
+        for (int mode = 0; mode < 2; mode++) {
+            try (TensorArena params = TensorArena.ofConfined("params", 1 << 20);
+                 TensorArena step = TensorArena.ofConfined("step", 8 << 20)) {
+                Tensor x = params.empty(DType.F32, n, 6);
+                Tensor y = params.empty(DType.I64, n);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < 6; j++) {
+                        x.setDouble(i, j, Philox.normal(3, i, j));
+                    }
+                    y.setDouble(i, i % 3);
+                }
+                Parameters p = Parameters.of(params, 4);
+                Sequential model = new Sequential(new Linear(p, 6, 16), new Tanh(), new Linear(p, 16, 3));
+                SGD opt = new SGD(model.parameters(), 0.1, 0.9, 0, 1e-3, false);
+                for (int i = 0; i < 5; i++) {
+                    trainStep(model, opt, step, x, y, 1.0, mode == 1);
+                    if (mode == 1) {
+                        for (Tensor t : model.parameters()) {
+                            assertEquals(null, t.grad(), "a released gradient reads as null until the next backward pass");
+                        }
+                    }
+                }
+                java.util.List<Double> all = new java.util.ArrayList<>();
+                for (Tensor t : model.parameters()) {
+                    for (double v : t.toDoubleArray()) {
+                        all.add(v);
+                    }
+                }
+                finals[mode] = all.stream().mapToDouble(Double::doubleValue).toArray();
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(finals[0], finals[1], 0);
     }
 
     @Test

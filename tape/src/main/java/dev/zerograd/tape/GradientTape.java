@@ -537,7 +537,7 @@ public final class GradientTape implements AutoCloseable {
             if (createGraph) {
                 x.setGrad(acc == null ? grad : Ops.add(acc, grad));
             } else if (acc == null) {
-                acc = x.arena().emptyLike(x);
+                acc = newLeafGrad(x);
                 Checks.copy(grad, acc);
                 x.setGrad(acc);
             } else {
@@ -570,11 +570,20 @@ public final class GradientTape implements AutoCloseable {
         }
         Tensor acc = x.grad();
         if (acc == null) {
-            acc = x.arena().emptyLike(x);
+            acc = newLeafGrad(x);
             x.setGrad(acc);
             directBeta = 0;
         }
         return acc.isContiguous() && acc.dtype() == x.dtype() && acc.sameShape(x) ? acc : null;
+    }
+
+    /**
+     * A gradient buffer for a leaf that has none, its contents undefined: the one {@link Tensor#releaseGrad()}
+     * kept (Note [Released gradients] in Tensor), else a new one in the leaf's arena.
+     */
+    private static Tensor newLeafGrad(Tensor x) {
+        Tensor spare = x.takeSpareGrad();
+        return spare != null ? spare : x.arena().emptyLike(x);
     }
 
     /** 0 when the buffer {@link #direct} last returned is new, 1 when it holds earlier contributions. */

@@ -80,6 +80,44 @@ class GradientTapeTest {
         }
     }
 
+    @Test
+    void releasedGradsAreWrittenIntoTheSameBuffersNotAddedTo() {
+        // Note [Released gradients]: a is a matmul leaf (direct GEMM path), x an elementwise leaf (copy path).
+        try (TensorArena params = TensorArena.ofConfined("params", 1 << 16)) {
+            Tensor a = params.randn(DType.F64, new long[] {5, 4}, 3).requiresGrad();
+            Tensor b = params.randn(DType.F64, new long[] {4, 3}, 4);
+            Tensor c = params.randn(DType.F64, new long[] {3, 3}, 5);
+            Tensor x = params.fromArray(new double[] {1, 2, 3}, 3).requiresGrad();
+            Runnable backward = () -> {
+                arena.reset();
+                try (GradientTape tape = GradientTape.record(arena)) {
+                    tape.backward(add(loss(a, false, b, false, c), sum(mul(x, x))));
+                }
+            };
+            backward.run();
+            Tensor ga = a.grad(), gx = x.grad();
+            double[] refA = ga.toDoubleArray();
+            long used = params.bytesInUse();
+            for (int pass = 0; pass < 2; pass++) {
+                a.releaseGrad();
+                x.releaseGrad();
+                assertNull(a.grad());
+                assertNull(x.grad());
+                ga.fill(Double.NaN); // an add would keep the NaN
+                gx.fill(Double.NaN);
+                backward.run();
+                assertSame(ga, a.grad(), "a's buffer is reused");
+                assertSame(gx, x.grad(), "x's buffer is reused");
+                assertArrayEquals(refA, a.grad().toDoubleArray(), 0, "pass " + pass);
+                assertArrayEquals(new double[] {2, 4, 6}, x.grad().toDoubleArray(), 0, "pass " + pass);
+                assertEquals(used, params.bytesInUse(), "no gradient buffer was allocated again, pass " + pass);
+            }
+            // Not released: the next pass adds.
+            backward.run();
+            assertArrayEquals(new double[] {4, 8, 12}, x.grad().toDoubleArray(), 0);
+        }
+    }
+
     /** sum(tanh(op(a) op(b)) + tanh(op(a) op(b) c)): b enters two products, the upstream gradient is dense. */
     private static Tensor loss(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
         Tensor p = Ops.matmul(a, ta, b, tb);

@@ -116,6 +116,22 @@ public abstract class Optimizer {
     /** Updates parameter {@code index} from gradient {@code g} (validated: same shape and dtype, contiguous). */
     abstract void update(int index, Tensor p, Tensor g, double lr);
 
+    /**
+     * Clears every parameter's gradient for the next step: with {@code setToNone}, releases it (
+     * {@link Tensor#releaseGrad()}: {@code grad()} is null until the next backward pass, which writes into the
+     * same buffer instead of adding to zeros, saving a pass over every gradient); otherwise {@link #zeroGrad()}.
+     * As in PyTorch, a parameter whose gradient is null is skipped by {@link #step()}.
+     */
+    public final void zeroGrad(boolean setToNone) {
+        if (!setToNone) {
+            zeroGrad();
+            return;
+        }
+        for (Tensor p : params) {
+            p.releaseGrad();
+        }
+    }
+
     /** Sets every parameter's gradient to zero in place (absent gradients stay absent). */
     public final void zeroGrad() {
         for (Tensor p : params) {
