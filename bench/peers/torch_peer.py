@@ -109,7 +109,8 @@ def model_step(model, x, y):
         loss.backward()
         v = loss.item()
         opt.step()
-        opt.zero_grad(set_to_none=False)
+        # As zerograd's ModelStep (zeroGrad(true)): the gradients are set to none, PyTorch's default since 2.0.
+        opt.zero_grad(set_to_none=True)
         return v
     return step
 

@@ -236,7 +236,7 @@ final class TrainCommand implements Callable<Integer> {
                 loss = l.item();
             }
             opt.step();
-            opt.zeroGrad();
+            opt.zeroGrad(true); // the next backward pass writes the gradients (Note [Released gradients] in Tensor)
             size = b.size();
             heap.end();
             return true;

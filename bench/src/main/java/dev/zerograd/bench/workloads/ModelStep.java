@@ -11,9 +11,11 @@ import java.util.Map;
 
 /**
  * One SGD training step of a model (step arena reset, forward, cross-entropy against fixed labels, backward,
- * SGD update with lr 0.01 and no momentum, zeroGrad) on {@link Inputs}: the body shared by the model-step
- * workloads, which choose the model and the shapes. The peer script's step does the same with
- * {@code torch.optim.SGD(lr=0.01)}.
+ * SGD update with lr 0.01 and no momentum, gradients set to none) on {@link Inputs}: the body shared by the
+ * model-step workloads, which choose the model and the shapes. The peer script's step does the same with
+ * {@code torch.optim.SGD(lr=0.01)} and {@code zero_grad(set_to_none=True)}, PyTorch's default since 2.0; here
+ * {@code zeroGrad(true)} keeps the buffers for the next backward pass to write into (Note [Released gradients]
+ * in {@code Tensor}).
  */
 abstract class ModelStep implements Workload {
     private final Module model;
@@ -57,7 +59,7 @@ abstract class ModelStep implements Workload {
             loss = l.item();
         }
         sgd.step();
-        sgd.zeroGrad();
+        sgd.zeroGrad(true);
         return loss;
     }
 
