@@ -33,7 +33,7 @@ import org.openjdk.jmh.runner.IterationType;
  *
  * <p>Note [Two allocation figures]: JMH's {@code gc.alloc.rate.norm} divides the bytes allocated by every
  * thread of the fork (JMH 1.37 reads {@code getTotalThreadAllocatedBytes}), JMH's own harness included, by the
- * ops of the iteration; for a step of a second that harness share alone is hundreds of KB per op. So the
+ * ops of the iteration (and the trial's tear-down runs inside the last one: Note [Metrics at tear-down]). So the
  * wrapper also counts the bytes its own thread allocates inside {@link Workload#step()} during the measured
  * iterations ({@code thread_bytes_per_step}), the zero-GC contract's figure, over the steps that no JIT
  * compilation overlapped; the others are counted apart ({@code jit_steps}, {@code jit_bytes}) as in {@code train}
@@ -50,11 +50,23 @@ public class WorkloadBench {
     private Workload w;
     private boolean measuring;
     private final StepHeap heap = new StepHeap();
+    private ObjectMapper json;
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup() throws IOException {
         GemmBackend.setThreads(Parallel.threads());
         w = Workloads.get(workload).open(Workloads.SEED);
+        // Note [Metrics at tear-down]: JMH runs the trial's tear-down before the GC profiler closes the last
+        // measured iteration, so what tear-down allocates counts in that iteration. A first ObjectMapper there
+        // loaded and initialised Jackson: about 10 MB, which showed as 1,500 B/op in OpChain's last iteration
+        // and sometimes a GC. The mapper is made and exercised here instead; tear-down writes a few hundred bytes.
+        json = new ObjectMapper();
+        Map<String, Object> sample = new LinkedHashMap<>();
+        sample.put("double", 1.0);
+        sample.put("long", 1L);
+        sample.put("int", 1);
+        sample.put("string", "s");
+        json.writeValueAsBytes(sample);
     }
 
     @Setup(Level.Iteration)
@@ -75,7 +87,7 @@ public class WorkloadBench {
             m.put("jit_bytes", heap.jitBytes());
             w.metrics(m);
             try {
-                new ObjectMapper().writeValue(Path.of(dir, workload + ".json").toFile(), m);
+                json.writeValue(Path.of(dir, workload + ".json").toFile(), m);
             } catch (IOException e) {
                 throw new UncheckedIOException("WorkloadBench: could not write the metrics of " + workload + " to " + dir, e);
             }
