@@ -394,13 +394,9 @@ class ConvTest {
         Random rnd = new Random(11);
         Geometry[] geometries = {new Geometry(7, 4, 11, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new Geometry(7, 3, 13, 9, 5, 3, 2, 2, 1, 1, 0, 1, 2, 1), new Geometry(7, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
-        GemmBackend.Choice saved = GemmBackend.snapshot();
-        long savedMinWork = GemmBackend.minWork;
         try {
             // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
-            for (GemmBackend.Kind kind : GemmBackendTest.usableKinds()) {
-                GemmBackend.use(kind);
-                GemmBackend.minWork = kind == GemmBackend.Kind.ONEDNN ? 0 : savedMinWork;
+            GemmBackendTest.onEachBackend(kind -> {
                 for (Geometry g : geometries) {
                     for (DType dt : SpatialTestSupport.FLOATS) {
                         arena.reset();
@@ -433,11 +429,9 @@ class ConvTest {
                                 w.toDoubleArray(), b.toDoubleArray()), out[1][0], tol(dt) * 5);
                     }
                 }
-            }
+            });
         } finally {
             Parallel.setThreads(threads);
-            GemmBackend.restore(saved);
-            GemmBackend.minWork = savedMinWork;
         }
     }
 

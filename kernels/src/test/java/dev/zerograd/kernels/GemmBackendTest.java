@@ -41,6 +41,25 @@ class GemmBackendTest {
         return kinds;
     }
 
+    /**
+     * Runs {@code body} on each usable backend, on oneDNN for every product however small (minWork 0), then puts
+     * the previous choice back.
+     */
+    static void onEachBackend(java.util.function.Consumer<Kind> body) {
+        Choice saved = GemmBackend.snapshot();
+        long savedMinWork = GemmBackend.minWork;
+        try {
+            for (Kind kind : usableKinds()) {
+                GemmBackend.use(kind);
+                GemmBackend.minWork = kind == Kind.ONEDNN ? 0 : savedMinWork;
+                body.accept(kind);
+            }
+        } finally {
+            GemmBackend.restore(saved);
+            GemmBackend.minWork = savedMinWork;
+        }
+    }
+
     private record Probe(String failure, String describe, boolean threadCountSettable, boolean avx512)
             implements GemmBackend.OneDnnProbe {}
 

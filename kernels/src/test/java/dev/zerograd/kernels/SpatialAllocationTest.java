@@ -118,19 +118,8 @@ class SpatialAllocationTest {
     @Test
     void everyKernelAllocatesNothingAfterWarmUp() {
         StringBuilder failures = new StringBuilder();
-        GemmBackend.Choice saved = GemmBackend.snapshot();
-        long savedMinWork = GemmBackend.minWork;
-        try {
-            // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
-            for (GemmBackend.Kind kind : GemmBackendTest.usableKinds()) {
-                GemmBackend.use(kind);
-                GemmBackend.minWork = kind == GemmBackend.Kind.ONEDNN ? 0 : savedMinWork;
-                allocationsOn(kind, failures);
-            }
-        } finally {
-            GemmBackend.restore(saved);
-            GemmBackend.minWork = savedMinWork;
-        }
+        // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
+        GemmBackendTest.onEachBackend(kind -> allocationsOn(kind, failures));
         if (!failures.isEmpty()) {
             fail("kernels allocate on the Java heap:" + failures);
         }
