@@ -34,7 +34,13 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         System.out.println("oneDNN     " + OneDnn.describe().replaceFirst("^oneDNN: ", "").replace("\n  ", "\n           "));
-        System.out.println("sgemm      " + GemmBackend.describe() + " (-Dzerograd.sgemm / ZEROGRAD_SGEMM = auto, openblas, onednn)");
+        String sgemm;
+        try {
+            sgemm = GemmBackend.describe();
+        } catch (RuntimeException e) { // a bad ZEROGRAD_SGEMM, or onednn asked for and missing: info still answers
+            sgemm = "not usable: " + e.getMessage().replace("\n", "\n           ");
+        }
+        System.out.println("sgemm      " + sgemm + " (-Dzerograd.sgemm / ZEROGRAD_SGEMM = auto, openblas, onednn)");
         System.out.println("CUDA       " + Cuda.describe());
         System.out.printf("Threads    intra-op pool: %d (-Dzerograd.threads)%n", Parallel.threads());
         System.out.printf("Arenas     defaults: parameters %d MiB (shared), step %d MiB (confined), 64-byte alignment%n",
