@@ -1,5 +1,6 @@
 package dev.zerograd.kernels;
 
+import dev.zerograd.bindings.AsyncSignals;
 import dev.zerograd.bindings.Cblas;
 import dev.zerograd.bindings.CblasAddress;
 import dev.zerograd.bindings.Dnnl;
@@ -21,8 +22,24 @@ import dev.zerograd.bindings.OpenBlas;
  * 0.3.21 with its Cooper Lake kernels (a few large transposed-B products 5 % slower); on AVX2 machines it was
  * not measured, so OpenBLAS stays.</li>
  * <li>{@code openblas}: always OpenBLAS.</li>
- * <li>{@code onednn}: always oneDNN; every GEMM fails, naming the places searched, when it cannot be loaded.</li>
+ * <li>{@code onednn}: oneDNN; every GEMM fails, naming the places searched, when it cannot be loaded.</li>
  * </ul>
+ * With oneDNN chosen, a product goes to it only when it is large enough (Note [Small GEMMs stay on OpenBLAS]) and
+ * runs on the calling thread alone, with asynchronous signals held off that thread (Note [oneDNN and signals]);
+ * every other product runs on OpenBLAS. In practice: the convolutions' products in slots (one thread each) run
+ * on oneDNN, the multi-threaded matmuls on OpenBLAS.
+ *
+ * <p>Note [oneDNN and signals]: Debian's oneDNN 2.6.3 corrupts the C heap when a signal handler runs on a thread
+ * that is inside its {@code dnnl_sgemm} (glibc then aborts: "corrupted size vs. prev_size", "free(): invalid
+ * pointer"). Reproduced from C with an empty SIGPROF handler every 200 us, on one thread and on two, for some
+ * shapes (128 x 256 x 784 N-N, 64 x 288 x 1000 T-N, 256 x 2048 x 1024 N-T on two threads) and not others; OpenBLAS
+ * under the same signals is fine. In a JVM the signals come from JFR's method sampling (which signals a thread in
+ * native code to sample it: a recording with 1 ms native sampling crashed MlpStep within seconds), from profilers,
+ * and from {@code kill -3}. A call made with asynchronous signals blocked on the calling thread never failed: the
+ * signals wait until the call returns ({@link AsyncSignals}, two system calls, about 1 us). That protects only the
+ * calling thread, and oneDNN's OpenMP workers are threads zerograd cannot mask (OpenBLAS's OpenMP build may have
+ * created them), so oneDNN gets only products that run on the calling thread alone: its OpenMP thread count there
+ * is 1, as in the conv slots.
  * {@link #use} switches at run time (tests, in-JVM A/B runs). The results of the two differ by rounding only;
  * each is deterministic for a given thread count.
  *
@@ -134,9 +151,15 @@ public final class GemmBackend {
         if (ch == null) {
             ch = choice();
         }
-        if (ch.kind() == Kind.ONEDNN && (long) m * n * k >= minWork) {
-            int status = Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m, n, k,
-                    alpha, a, lda, b, ldb, beta, c, ldc);
+        if (ch.kind() == Kind.ONEDNN && takesOneDnn((long) m * n * k)) {
+            int status;
+            AsyncSignals.block(); // Note [oneDNN and signals]
+            try {
+                status = Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m, n, k,
+                        alpha, a, lda, b, ldb, beta, c, ldc);
+            } finally {
+                AsyncSignals.restore();
+            }
             if (status != Dnnl.dnnl_success) {
                 throw new IllegalStateException("GemmBackend.sgemm: dnnl_sgemm failed with status " + status + " for "
                         + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k + " lda=" + lda
@@ -146,6 +169,14 @@ public final class GemmBackend {
             CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, transA ? Cblas.CblasTrans : Cblas.CblasNoTrans,
                     transB ? Cblas.CblasTrans : Cblas.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
+    }
+
+    /**
+     * Whether a product of {@code work} multiply-adds, called from this thread with oneDNN chosen, runs on oneDNN:
+     * large enough (Note [Small GEMMs stay on OpenBLAS]) and on this thread alone (Note [oneDNN and signals]).
+     */
+    static boolean takesOneDnn(long work) {
+        return work >= minWork && OneDnn.numThreadsOnThisThread() == 1;
     }
 
     /**
@@ -299,6 +330,10 @@ public final class GemmBackend {
                     OneDnn.numThreadsOnThisThread(); // opens libgomp now: a failure here means oneDNN is not usable
                 }
                 wide = OneDnn.hasAvx512Core();
+                if (!AsyncSignals.supported()) { // Note [oneDNN and signals]: no call without the mask
+                    throw new IllegalStateException("oneDNN is not used here: its calls need signal masks"
+                            + " (pthread_sigmask), which this C library does not provide");
+                }
             } catch (NativeLibraryException | IllegalStateException e) {
                 why = e.getMessage();
             }

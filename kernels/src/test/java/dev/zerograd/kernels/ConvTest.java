@@ -391,12 +391,16 @@ class ConvTest {
     @Test
     void slotPathsAgreeWithTheSerialPath() {
         int threads = Parallel.threads();
+        int gemmThreads = GemmBackend.threads();
         Random rnd = new Random(11);
         Geometry[] geometries = {new Geometry(7, 4, 11, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),
                 new Geometry(7, 3, 13, 9, 5, 3, 2, 2, 1, 1, 0, 1, 2, 1), new Geometry(7, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
         try {
-            // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small.
+            // On each sgemm library (Note [GEMM backend]); on oneDNN for every product, however small, and with one
+            // GEMM thread on the caller too, so that the serial chunks also run on oneDNN (on two threads they
+            // would run on OpenBLAS, Note [oneDNN and signals], and differ from the slots by rounding).
             GemmBackendTest.onEachBackend(kind -> {
+                GemmBackend.setThreads(kind == GemmBackend.Kind.ONEDNN ? 1 : gemmThreads);
                 for (Geometry g : geometries) {
                     for (DType dt : SpatialTestSupport.FLOATS) {
                         arena.reset();
@@ -432,6 +436,7 @@ class ConvTest {
             });
         } finally {
             Parallel.setThreads(threads);
+            GemmBackend.setThreads(gemmThreads);
         }
     }
 

@@ -118,51 +118,76 @@ class GemmBackendTest {
     void everyBackendMatchesTheTripleLoop() {
         Random rnd = new Random(5);
         long[][] sizes = {{150, 130, 120}, {7, 5, 9}, {1, 200, 64}, {300, 1, 40}};
-        for (Kind kind : usableKinds()) {
-            GemmBackend.use(kind);
-            for (long minWork : new long[] {0, savedMinWork}) {
-                GemmBackend.minWork = minWork;
-                for (long[] s : sizes) {
-                    long m = s[0], n = s[1], k = s[2];
-                    for (int layout = 0; layout < 4; layout++) {
-                        arena.reset();
-                        // 0: both row-major (b with padded rows); 1: op(a) transposed from padded rows, b a column-major
-                        // view; 2: op(b) transposed; 3: a column-major view, and op(b) transposed from a column-major view.
-                        boolean ta = layout == 1, tb = layout >= 2;
-                        Tensor a = switch (layout) {
-                            case 1 -> arena.empty(DType.F32, k, m + 3).slice(1, 1, m + 1);
-                            case 3 -> arena.empty(DType.F32, k, m).transpose(0, 1);
-                            default -> arena.empty(DType.F32, m, k);
-                        };
-                        Tensor b = switch (layout) {
-                            case 0 -> arena.empty(DType.F32, k, n + 2).slice(1, 0, n);
-                            case 1 -> arena.empty(DType.F32, n, k).transpose(0, 1);
-                            case 2 -> arena.empty(DType.F32, n, k);
-                            default -> arena.empty(DType.F32, k, n).transpose(0, 1);
-                        };
-                        RefTensors.fill(a, rnd);
-                        RefTensors.fill(b, rnd);
-                        Tensor c = arena.empty(DType.F32, m, n);
-                        RefTensors.fill(c, rnd);
-                        double[] c0 = c.toDoubleArray();
-                        MatMul.gemm(a, ta, b, tb, 0.75, 0.5, c);
-                        double[] av = a.toDoubleArray(), bv = b.toDoubleArray(), want = new double[(int) (m * n)];
-                        for (int i = 0; i < m; i++) {
-                            for (int j = 0; j < n; j++) {
-                                double sum = 0;
-                                for (int p = 0; p < k; p++) {
-                                    double x = ta ? av[(int) (p * m + i)] : av[(int) (i * k + p)];
-                                    double y = tb ? bv[(int) (j * k + p)] : bv[(int) (p * n + j)];
-                                    sum += x * y;
+        int threads = GemmBackend.threads();
+        try {
+            for (Kind kind : usableKinds()) {
+                GemmBackend.use(kind);
+                // One GEMM thread: oneDNN takes the products (Note [oneDNN and signals]); two: OpenBLAS does.
+                for (int gemmThreads : new int[] {1, 2}) {
+                    GemmBackend.setThreads(gemmThreads);
+                    for (long minWork : new long[] {0, savedMinWork}) {
+                        GemmBackend.minWork = minWork;
+                        for (long[] s : sizes) {
+                            long m = s[0], n = s[1], k = s[2];
+                            for (int layout = 0; layout < 4; layout++) {
+                                arena.reset();
+                                // 0: both row-major (b with padded rows); 1: op(a) transposed from padded rows, b a
+                                // column-major view; 2: op(b) transposed; 3: a column-major view, and op(b) transposed
+                                // from a column-major view.
+                                boolean ta = layout == 1, tb = layout >= 2;
+                                Tensor a = switch (layout) {
+                                    case 1 -> arena.empty(DType.F32, k, m + 3).slice(1, 1, m + 1);
+                                    case 3 -> arena.empty(DType.F32, k, m).transpose(0, 1);
+                                    default -> arena.empty(DType.F32, m, k);
+                                };
+                                Tensor b = switch (layout) {
+                                    case 0 -> arena.empty(DType.F32, k, n + 2).slice(1, 0, n);
+                                    case 1 -> arena.empty(DType.F32, n, k).transpose(0, 1);
+                                    case 2 -> arena.empty(DType.F32, n, k);
+                                    default -> arena.empty(DType.F32, k, n).transpose(0, 1);
+                                };
+                                RefTensors.fill(a, rnd);
+                                RefTensors.fill(b, rnd);
+                                Tensor c = arena.empty(DType.F32, m, n);
+                                RefTensors.fill(c, rnd);
+                                double[] c0 = c.toDoubleArray();
+                                MatMul.gemm(a, ta, b, tb, 0.75, 0.5, c);
+                                double[] av = a.toDoubleArray(), bv = b.toDoubleArray(), want = new double[(int) (m * n)];
+                                for (int i = 0; i < m; i++) {
+                                    for (int j = 0; j < n; j++) {
+                                        double sum = 0;
+                                        for (int p = 0; p < k; p++) {
+                                            double x = ta ? av[(int) (p * m + i)] : av[(int) (i * k + p)];
+                                            double y = tb ? bv[(int) (j * k + p)] : bv[(int) (p * n + j)];
+                                            sum += x * y;
+                                        }
+                                        want[(int) (i * n + j)] = 0.75 * sum + 0.5 * c0[(int) (i * n + j)];
+                                    }
                                 }
-                                want[(int) (i * n + j)] = 0.75 * sum + 0.5 * c0[(int) (i * n + j)];
+                                assertClose(kind + " on " + gemmThreads + " threads, minWork " + minWork + " " + m + "x" + n
+                                        + "x" + k + " layout " + layout, want, c.toDoubleArray(), 2e-5);
                             }
                         }
-                        assertClose(kind + " minWork " + minWork + " " + m + "x" + n + "x" + k + " layout " + layout, want,
-                                c.toDoubleArray(), 2e-5);
                     }
                 }
             }
+        } finally {
+            GemmBackend.setThreads(threads);
+        }
+    }
+
+    @Test
+    void oneDnnTakesOnlyLargeProductsOnOneThread() {
+        assumeTrue(GemmBackend.oneDnnUsable(), "oneDNN is not installed");
+        int threads = GemmBackend.threads();
+        try {
+            GemmBackend.setThreads(1);
+            assertTrue(GemmBackend.takesOneDnn(savedMinWork));
+            assertTrue(!GemmBackend.takesOneDnn(savedMinWork - 1), "below minWork");
+            GemmBackend.setThreads(2);
+            assertTrue(!GemmBackend.takesOneDnn(Long.MAX_VALUE), "on two threads: Note [oneDNN and signals]");
+        } finally {
+            GemmBackend.setThreads(threads);
         }
     }
 
@@ -179,7 +204,17 @@ class GemmBackendTest {
         GemmBackend.use(Kind.ONEDNN);
         GemmBackend.minWork = 40 * 30 * 50 + 1;
         MatMul.gemm(a, false, b, false, 1, 0, c2);
-        assertArrayEquals(c1.toDoubleArray(), c2.toDoubleArray());
+        assertArrayEquals(c1.toDoubleArray(), c2.toDoubleArray(), "below minWork");
+        int threads = GemmBackend.threads();
+        try {
+            GemmBackend.minWork = 0;
+            GemmBackend.setThreads(2);
+            c2.fill(0);
+            MatMul.gemm(a, false, b, false, 1, 0, c2);
+            assertArrayEquals(c1.toDoubleArray(), c2.toDoubleArray(), "on two threads");
+        } finally {
+            GemmBackend.setThreads(threads);
+        }
     }
 
     @Test
@@ -213,7 +248,9 @@ class GemmBackendTest {
         GemmBackend.use(Kind.ONEDNN);
         GemmBackend.minWork = 0;
         int threads = Parallel.threads();
+        int gemmThreads = GemmBackend.threads();
         Parallel.setThreads(2);
+        GemmBackend.setThreads(1); // the matmul on oneDNN too, with its signal mask
         try {
             Random rnd = new Random(3);
             Tensor a = SpatialTestSupport.make(arena, DType.F32, rnd, 24, 16), b = SpatialTestSupport.make(arena, DType.F32, rnd, 16, 20);
@@ -237,6 +274,7 @@ class GemmBackendTest {
             assertEquals("", failures.toString(), "oneDNN calls allocate on the Java heap");
         } finally {
             Parallel.setThreads(threads);
+            GemmBackend.setThreads(gemmThreads);
         }
     }
 }
