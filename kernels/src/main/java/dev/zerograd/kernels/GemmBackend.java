@@ -26,8 +26,8 @@ import dev.zerograd.bindings.OpenBlas;
  * </ul>
  * With oneDNN chosen, a product goes to it only when it is large enough (Note [Small GEMMs stay on OpenBLAS]) and
  * runs on the calling thread alone, with asynchronous signals held off that thread (Note [oneDNN and signals]);
- * every other product runs on OpenBLAS. In practice: the convolutions' products in slots (one thread each) run
- * on oneDNN, the multi-threaded matmuls on OpenBLAS.
+ * a large product that would run on several threads is split over the pool instead, one single-threaded oneDNN
+ * call per thread (Note [Split GEMMs] in {@link GemmSplit}); every other product runs on OpenBLAS.
  *
  * <p>Note [oneDNN and signals]: Debian's oneDNN 2.6.3 corrupts the C heap when a signal handler runs on a thread
  * that is inside its {@code dnnl_sgemm} (glibc then aborts: "corrupted size vs. prev_size", "free(): invalid
@@ -38,8 +38,9 @@ import dev.zerograd.bindings.OpenBlas;
  * and from {@code kill -3}. A call made with asynchronous signals blocked on the calling thread never failed: the
  * signals wait until the call returns ({@link AsyncSignals}, two system calls, about 1 us). That protects only the
  * calling thread, and oneDNN's OpenMP workers are threads zerograd cannot mask (OpenBLAS's OpenMP build may have
- * created them), so oneDNN gets only products that run on the calling thread alone: its OpenMP thread count there
- * is 1, as in the conv slots.
+ * created them), so oneDNN only ever runs on one thread per call: the calling thread alone (its OpenMP thread
+ * count there is 1, as in the conv slots), or each pool thread for its block of a split product, each with its
+ * own mask.
  * {@link #use} switches at run time (tests, in-JVM A/B runs). The results of the two differ by rounding only;
  * each is deterministic for a given thread count.
  *
@@ -151,7 +152,10 @@ public final class GemmBackend {
         if (ch == null) {
             ch = choice();
         }
-        if (ch.kind() == Kind.ONEDNN && takesOneDnn((long) m * n * k)) {
+        if (ch.kind() == Kind.ONEDNN && splits((long) m * n * k)) {
+            GemmSplit.run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                    Math.min(OneDnn.numThreadsOnThisThread(), Parallel.threads()));
+        } else if (ch.kind() == Kind.ONEDNN && takesOneDnn((long) m * n * k)) {
             int status;
             AsyncSignals.block(); // Note [oneDNN and signals]
             try {
@@ -178,6 +182,22 @@ public final class GemmBackend {
     static boolean takesOneDnn(long work) {
         return work >= minWork && OneDnn.numThreadsOnThisThread() == 1;
     }
+
+    /**
+     * Whether a product of {@code work} multiply-adds, called from this thread with oneDNN chosen, is split over
+     * the pool's threads, one single-threaded oneDNN call each (Note [Split GEMMs] in {@link GemmSplit}): this
+     * thread's GEMMs would run on more than one thread, the pool has more than one and is free, and the product
+     * is at least {@link #minSplitWork}.
+     */
+    static boolean splits(long work) {
+        return work >= minSplitWork && Parallel.threads() > 1 && Parallel.idle() && OneDnn.numThreadsOnThisThread() > 1;
+    }
+
+    /**
+     * The least multiply-adds for a split product (Note [Split GEMMs]): below it waking the pool costs more than
+     * oneDNN gains, and OpenBLAS runs the product on its own threads. {@code -Dzerograd.sgemm.minSplitWork}.
+     */
+    static volatile long minSplitWork = Long.getLong("zerograd.sgemm.minSplitWork", 1L << 24);
 
     /**
      * Sets the number of threads both libraries use for a GEMM: OpenBLAS's count, and oneDNN's for calls from

@@ -61,6 +61,14 @@ public final class Parallel {
         return n;
     }
 
+    /**
+     * Whether no region is running now (a hint: another caller may start one right after). A caller that would
+     * rather not run a region inline asks first.
+     */
+    public static boolean idle() {
+        return !BUSY.get();
+    }
+
     /** Threads that work in a parallel region, the caller included. */
     public static int threads() {
         return pool.threads;

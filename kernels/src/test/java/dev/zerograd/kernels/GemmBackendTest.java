@@ -24,11 +24,13 @@ class GemmBackendTest {
     private final TensorArena arena = TensorArena.ofConfined(64 << 20);
     private final Choice saved = GemmBackend.snapshot();
     private final long savedMinWork = GemmBackend.minWork;
+    private final long savedMinSplitWork = GemmBackend.minSplitWork;
 
     @AfterEach
     void restore() {
         GemmBackend.restore(saved);
         GemmBackend.minWork = savedMinWork;
+        GemmBackend.minSplitWork = savedMinSplitWork;
         arena.close();
     }
 
@@ -47,16 +49,18 @@ class GemmBackendTest {
      */
     static void onEachBackend(java.util.function.Consumer<Kind> body) {
         Choice saved = GemmBackend.snapshot();
-        long savedMinWork = GemmBackend.minWork;
+        long savedMinWork = GemmBackend.minWork, savedMinSplitWork = GemmBackend.minSplitWork;
         try {
             for (Kind kind : usableKinds()) {
                 GemmBackend.use(kind);
                 GemmBackend.minWork = kind == Kind.ONEDNN ? 0 : savedMinWork;
+                GemmBackend.minSplitWork = kind == Kind.ONEDNN ? 0 : savedMinSplitWork;
                 body.accept(kind);
             }
         } finally {
             GemmBackend.restore(saved);
             GemmBackend.minWork = savedMinWork;
+            GemmBackend.minSplitWork = savedMinSplitWork;
         }
     }
 
@@ -127,6 +131,7 @@ class GemmBackendTest {
                     GemmBackend.setThreads(gemmThreads);
                     for (long minWork : new long[] {0, savedMinWork}) {
                         GemmBackend.minWork = minWork;
+                        GemmBackend.minSplitWork = minWork; // 0: on two threads, oneDNN splits (Note [Split GEMMs])
                         for (long[] s : sizes) {
                             long m = s[0], n = s[1], k = s[2];
                             for (int layout = 0; layout < 4; layout++) {
@@ -186,6 +191,8 @@ class GemmBackendTest {
             assertTrue(!GemmBackend.takesOneDnn(savedMinWork - 1), "below minWork");
             GemmBackend.setThreads(2);
             assertTrue(!GemmBackend.takesOneDnn(Long.MAX_VALUE), "on two threads: Note [oneDNN and signals]");
+            assertEquals(Parallel.threads() > 1, GemmBackend.splits(savedMinSplitWork), "split over the pool instead");
+            assertTrue(!GemmBackend.splits(savedMinSplitWork - 1), "below minSplitWork: OpenBLAS");
         } finally {
             GemmBackend.setThreads(threads);
         }
@@ -212,6 +219,46 @@ class GemmBackendTest {
             c2.fill(0);
             MatMul.gemm(a, false, b, false, 1, 0, c2);
             assertArrayEquals(c1.toDoubleArray(), c2.toDoubleArray(), "on two threads");
+        } finally {
+            GemmBackend.setThreads(threads);
+        }
+    }
+
+    /**
+     * Note [Split GEMMs]: blocks of rows or of columns, each a single-threaded oneDNN call, against one call (to
+     * rounding; the triple-loop test checks both against the definition).
+     */
+    @Test
+    void splitProductsMatchOneCall() {
+        assumeTrue(GemmBackend.oneDnnUsable(), "oneDNN is not installed");
+        assumeTrue(Parallel.threads() > 1, "one pool thread: nothing to split over");
+        GemmBackend.use(Kind.ONEDNN);
+        GemmBackend.minWork = 0;
+        GemmBackend.minSplitWork = 0;
+        int threads = GemmBackend.threads();
+        Random rnd = new Random(21);
+        try {
+            // Rows (m large), columns (m small), every transpose flag, padded leading dimensions.
+            for (long[] s : new long[][] {{257, 190, 130}, {5, 300, 70}}) {
+                for (int flags = 0; flags < 4; flags++) {
+                    boolean ta = (flags & 1) != 0, tb = (flags & 2) != 0;
+                    long m = s[0], n = s[1], k = s[2];
+                    arena.reset();
+                    Tensor a = ta ? arena.empty(DType.F32, k, m + 3).slice(1, 0, m) : arena.empty(DType.F32, m, k + 1).slice(1, 1, k + 1);
+                    Tensor b = tb ? arena.empty(DType.F32, n, k + 2).slice(1, 0, k) : arena.empty(DType.F32, k, n + 5).slice(1, 2, n + 2);
+                    RefTensors.fill(a, rnd);
+                    RefTensors.fill(b, rnd);
+                    Tensor one = arena.empty(DType.F32, m, n), split = arena.empty(DType.F32, m, n);
+                    one.fill(0.25);
+                    split.fill(0.25);
+                    GemmBackend.setThreads(1);
+                    MatMul.gemm(a, ta, b, tb, 1.5, 0.5, one);
+                    GemmBackend.setThreads(2);
+                    MatMul.gemm(a, ta, b, tb, 1.5, 0.5, split);
+                    // The blocks change oneDNN's blocking, so the sums round differently: agreement to rounding.
+                    assertClose(m + "x" + n + "x" + k + " flags " + flags, one.toDoubleArray(), split.toDoubleArray(), 1e-4);
+                }
+            }
         } finally {
             GemmBackend.setThreads(threads);
         }
@@ -251,6 +298,7 @@ class GemmBackendTest {
         int gemmThreads = GemmBackend.threads();
         Parallel.setThreads(2);
         GemmBackend.setThreads(1); // the matmul on oneDNN too, with its signal mask
+        GemmBackend.minSplitWork = 0;
         try {
             Random rnd = new Random(3);
             Tensor a = SpatialTestSupport.make(arena, DType.F32, rnd, 24, 16), b = SpatialTestSupport.make(arena, DType.F32, rnd, 16, 20);
@@ -260,10 +308,15 @@ class GemmBackendTest {
             Tensor dx = arena.empty(DType.F32, 2, 3, 6, 6), dw = arena.empty(DType.F32, 4, 3, 3, 3);
             Tensor ws = arena.empty(DType.F32, Conv.workspaceElements(x, w, 1, 1, 1, 1, 1, 1, 1, 2) + w.numel());
             List<Runnable> calls = List.of(() -> MatMul.gemm(a, false, b, false, 1, 0, c),
+                    () -> { // split over the pool (Note [Split GEMMs]): two GEMM threads on this one
+                        GemmBackend.setThreads(2);
+                        MatMul.gemm(a, false, b, false, 1, 0, c);
+                        GemmBackend.setThreads(1);
+                    },
                     () -> Conv.conv2d(x, w, null, 1, 1, 1, 1, 1, 1, 1, ws, y),
                     () -> Conv.conv2dBackwardInput(gy, w, 1, 1, 1, 1, 1, 1, 1, ws, dx),
                     () -> Conv.conv2dBackwardWeight(gy, x, 1, 1, 1, 1, 1, 1, 1, ws, dw));
-            String[] names = {"gemm", "conv2d in slots", "conv2dBackwardInput in slots", "conv2dBackwardWeight in slots"};
+            String[] names = {"gemm", "gemm split over the pool", "conv2d in slots", "conv2dBackwardInput in slots", "conv2dBackwardWeight in slots"};
             StringBuilder failures = new StringBuilder();
             for (int i = 0; i < calls.size(); i++) {
                 double perCall = bytesPerCall(calls.get(i));

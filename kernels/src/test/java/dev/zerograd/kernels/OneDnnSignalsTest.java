@@ -38,7 +38,7 @@ class OneDnnSignalsTest {
         ProcessBuilder pb = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules",
                 "jdk.incubator.vector", "-XX:ErrorFile=" + temp.resolve("hs_err_pid%p.log"),
                 "-XX:StartFlightRecording=settings=" + settings + ",filename=" + temp.resolve("r.jfr"),
-                "-cp", System.getProperty("java.class.path"), OneDnnSignalsChild.class.getName(), "3"))
+                "-cp", System.getProperty("java.class.path"), OneDnnSignalsChild.class.getName(), "4"))
                 .directory(temp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         Process p = pb.start();
