@@ -1,5 +1,7 @@
 package dev.zerograd.kernels;
 
+import dev.zerograd.bindings.AsyncSignals;
+
 import dev.zerograd.kernels.ConvBlas.Operand;
 import dev.zerograd.memory.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -146,6 +148,7 @@ final class ConvSlots extends UnitTask {
         try {
             GemmBackend.singleThreadedOnThisThread(blas);
             next.set(0);
+            AsyncSignals.prepare(); // this thread may run slots' oneDNN calls (Note [oneDNN and signals])
             forUnits(s, Long.MAX_VALUE / 2);
             if (mode == BACKWARD_WEIGHT) {
                 for (int i = 1; i < s && i < chunks; i++) {

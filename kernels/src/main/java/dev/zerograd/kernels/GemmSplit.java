@@ -32,6 +32,7 @@ final class GemmSplit extends UnitTask {
     static void run(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
             float beta, long c, int ldc, int parts) {
         GemmSplit t = LOCAL.get();
+        AsyncSignals.prepare(); // the caller runs units too: its buffer before the region, not in some later step
         t.transA = transA;
         t.transB = transB;
         t.m = m;

@@ -1,5 +1,7 @@
 package dev.zerograd.kernels;
 
+import dev.zerograd.bindings.AsyncSignals;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -256,6 +258,7 @@ public final class Parallel {
 
         @Override
         public void run() {
+            AsyncSignals.prepare(); // its buffer now, not at the first oneDNN call some region hands this worker
             int seen = pool.epoch;
             while (!pool.stopped) {
                 int e = pool.epoch;

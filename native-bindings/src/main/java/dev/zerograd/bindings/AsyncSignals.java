@@ -41,6 +41,19 @@ public final class AsyncSignals {
         }
     }
 
+    /**
+     * Makes this thread's buffer for the saved mask now (about 1 KB on the Java heap, once per thread), so that the
+     * first {@link #block()} on it allocates nothing. Threads that run parallel units (which thread runs which unit
+     * is up to the scheduler) call it when they start, and callers of a region before it starts: otherwise a
+     * thread's first block could come at any later step and allocate there. Does nothing where signal masks are
+     * not supported.
+     */
+    public static void prepare() {
+        if (supported()) {
+            SAVED.get();
+        }
+    }
+
     /** Blocks every asynchronous signal on this thread, remembering the previous mask for {@link #restore()}. */
     public static void block() {
         check("pthread_sigmask(SIG_BLOCK)", Signals.pthread_sigmask(Signals.SIG_BLOCK, Async.SET, SAVED.get()));
