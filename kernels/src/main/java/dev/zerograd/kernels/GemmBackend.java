@@ -152,45 +152,62 @@ public final class GemmBackend {
         if (ch == null) {
             ch = choice();
         }
-        if (ch.kind() == Kind.ONEDNN && splits((long) m * n * k)) {
-            GemmSplit.run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-                    Math.min(OneDnn.numThreadsOnThisThread(), Parallel.threads()));
-        } else if (ch.kind() == Kind.ONEDNN && takesOneDnn((long) m * n * k)) {
-            int status;
-            AsyncSignals.block(); // Note [oneDNN and signals]
-            try {
-                status = Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m, n, k,
-                        alpha, a, lda, b, ldb, beta, c, ldc);
-            } finally {
-                AsyncSignals.restore();
+        if (ch.kind() == Kind.ONEDNN) {
+            long work = (long) m * n * k;
+            int threads = OneDnn.numThreadsOnThisThread();
+            if (splits(work, threads)) {
+                GemmSplit.run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Math.min(threads, Parallel.threads()));
+                return;
             }
-            if (status != Dnnl.dnnl_success) {
-                throw new IllegalStateException("GemmBackend.sgemm: dnnl_sgemm failed with status " + status + " for "
-                        + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k + " lda=" + lda
-                        + " ldb=" + ldb + " ldc=" + ldc);
+            if (takesOneDnn(work, threads)) {
+                oneDnnSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                return;
             }
-        } else {
-            CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, transA ? Cblas.CblasTrans : Cblas.CblasNoTrans,
-                    transB ? Cblas.CblasTrans : Cblas.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+        CblasAddress.cblas_sgemm(Cblas.CblasRowMajor, transA ? Cblas.CblasTrans : Cblas.CblasNoTrans,
+                transB ? Cblas.CblasTrans : Cblas.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /**
+     * One {@code dnnl_sgemm} call (arguments as for {@link #sgemm}) with this thread's asynchronous signals held for
+     * its length (Note [oneDNN and signals]); the caller makes sure it runs on this thread alone.
+     *
+     * @throws IllegalStateException when oneDNN returns a failed status
+     */
+    static void oneDnnSgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, long a, long lda, long b,
+            long ldb, float beta, long c, long ldc) {
+        int status;
+        AsyncSignals.block();
+        try {
+            status = Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m, n, k,
+                    alpha, a, lda, b, ldb, beta, c, ldc);
+        } finally {
+            AsyncSignals.restore();
+        }
+        if (status != Dnnl.dnnl_success) {
+            throw new IllegalStateException("GemmBackend.sgemm: dnnl_sgemm failed with status " + status + " for "
+                    + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k + " lda=" + lda
+                    + " ldb=" + ldb + " ldc=" + ldc);
         }
     }
 
     /**
-     * Whether a product of {@code work} multiply-adds, called from this thread with oneDNN chosen, runs on oneDNN:
-     * large enough (Note [Small GEMMs stay on OpenBLAS]) and on this thread alone (Note [oneDNN and signals]).
+     * Whether a product of {@code work} multiply-adds, called with oneDNN chosen from a thread whose oneDNN thread
+     * count is {@code threads}, runs on oneDNN: large enough (Note [Small GEMMs stay on OpenBLAS]) and on that thread
+     * alone (Note [oneDNN and signals]).
      */
-    static boolean takesOneDnn(long work) {
-        return work >= minWork && OneDnn.numThreadsOnThisThread() == 1;
+    static boolean takesOneDnn(long work, int threads) {
+        return work >= minWork && threads == 1;
     }
 
     /**
-     * Whether a product of {@code work} multiply-adds, called from this thread with oneDNN chosen, is split over
-     * the pool's threads, one single-threaded oneDNN call each (Note [Split GEMMs] in {@link GemmSplit}): this
-     * thread's GEMMs would run on more than one thread, the pool has more than one and is free, and the product
-     * is at least {@link #minSplitWork}.
+     * Whether a product of {@code work} multiply-adds, called with oneDNN chosen from a thread whose oneDNN thread
+     * count is {@code threads}, is split over the pool's threads, one single-threaded oneDNN call each (Note [Split
+     * GEMMs] in {@link GemmSplit}): that thread's GEMMs would run on more than one thread, the pool has more than
+     * one and is free, and the product is at least {@link #minSplitWork}.
      */
-    static boolean splits(long work) {
-        return work >= minSplitWork && Parallel.threads() > 1 && Parallel.idle() && OneDnn.numThreadsOnThisThread() > 1;
+    static boolean splits(long work, int threads) {
+        return work >= minSplitWork && threads > 1 && Parallel.threads() > 1 && Parallel.idle();
     }
 
     /**

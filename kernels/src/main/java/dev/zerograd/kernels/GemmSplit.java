@@ -1,7 +1,6 @@
 package dev.zerograd.kernels;
 
 import dev.zerograd.bindings.AsyncSignals;
-import dev.zerograd.bindings.Dnnl;
 import dev.zerograd.bindings.OneDnn;
 
 /**
@@ -65,34 +64,25 @@ final class GemmSplit extends UnitTask {
             OneDnn.setNumThreadsOnThisThread(1); // a pool worker: once, it keeps the setting
         }
         for (long p = from; p < to; p++) {
-            int status;
-            AsyncSignals.block(); // Note [oneDNN and signals]
-            try {
-                status = byRows ? rows(p) : columns(p);
-            } finally {
-                AsyncSignals.restore();
-            }
-            if (status != Dnnl.dnnl_success) {
-                throw new IllegalStateException("GemmBackend.sgemm: dnnl_sgemm failed with status " + status + " on block "
-                        + p + " of " + parts + " of " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n
-                        + " k=" + k);
+            if (byRows) {
+                rows(p);
+            } else {
+                columns(p);
             }
         }
     }
 
     /** Rows {@code [m0, m1)} of C: op(A)'s rows m0.., all of op(B). */
-    private int rows(long p) {
+    private void rows(long p) {
         long m0 = m * p / parts, m1 = m * (p + 1) / parts;
         long ap = a + 4 * (transA ? m0 : m0 * lda);
-        return Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m1 - m0, n, k,
-                alpha, ap, lda, b, ldb, beta, c + 4 * m0 * ldc, ldc);
+        GemmBackend.oneDnnSgemm(transA, transB, m1 - m0, n, k, alpha, ap, lda, b, ldb, beta, c + 4 * m0 * ldc, ldc);
     }
 
     /** Columns {@code [n0, n1)} of C: all of op(A), op(B)'s columns n0... */
-    private int columns(long p) {
+    private void columns(long p) {
         long n0 = n * p / parts, n1 = n * (p + 1) / parts;
         long bp = b + 4 * (transB ? n0 * ldb : n0);
-        return Dnnl.dnnl_sgemm(transA ? Dnnl.TRANS : Dnnl.NO_TRANS, transB ? Dnnl.TRANS : Dnnl.NO_TRANS, m, n1 - n0, k,
-                alpha, a, lda, bp, ldb, beta, c + 4 * n0, ldc);
+        GemmBackend.oneDnnSgemm(transA, transB, m, n1 - n0, k, alpha, a, lda, bp, ldb, beta, c + 4 * n0, ldc);
     }
 }

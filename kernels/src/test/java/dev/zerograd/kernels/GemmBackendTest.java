@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.zerograd.bindings.OneDnn;
 import dev.zerograd.kernels.GemmBackend.Choice;
 import dev.zerograd.kernels.GemmBackend.Kind;
 import dev.zerograd.memory.DType;
@@ -187,12 +188,12 @@ class GemmBackendTest {
         int threads = GemmBackend.threads();
         try {
             GemmBackend.setThreads(1);
-            assertTrue(GemmBackend.takesOneDnn(savedMinWork));
-            assertTrue(!GemmBackend.takesOneDnn(savedMinWork - 1), "below minWork");
+            assertTrue(GemmBackend.takesOneDnn(savedMinWork, OneDnn.numThreadsOnThisThread()));
+            assertTrue(!GemmBackend.takesOneDnn(savedMinWork - 1, OneDnn.numThreadsOnThisThread()), "below minWork");
             GemmBackend.setThreads(2);
-            assertTrue(!GemmBackend.takesOneDnn(Long.MAX_VALUE), "on two threads: Note [oneDNN and signals]");
-            assertEquals(Parallel.threads() > 1, GemmBackend.splits(savedMinSplitWork), "split over the pool instead");
-            assertTrue(!GemmBackend.splits(savedMinSplitWork - 1), "below minSplitWork: OpenBLAS");
+            assertTrue(!GemmBackend.takesOneDnn(Long.MAX_VALUE, OneDnn.numThreadsOnThisThread()), "on two threads: Note [oneDNN and signals]");
+            assertEquals(Parallel.threads() > 1, GemmBackend.splits(savedMinSplitWork, OneDnn.numThreadsOnThisThread()), "split over the pool instead");
+            assertTrue(!GemmBackend.splits(savedMinSplitWork - 1, OneDnn.numThreadsOnThisThread()), "below minSplitWork: OpenBLAS");
         } finally {
             GemmBackend.setThreads(threads);
         }
