@@ -24,10 +24,10 @@ public final class AsyncSignals {
 
     private static MemorySegment asyncSet() {
         MemorySegment set = Arena.global().allocate(Signals.SIGSET_BYTES, 8);
-        check("sigfillset", Signals.sigfillset(set) == 0 ? 0 : -1);
+        check("sigfillset", Signals.sigfillset(set));
         for (int sync : new int[] {Signals.SIGILL, Signals.SIGTRAP, Signals.SIGBUS, Signals.SIGFPE, Signals.SIGSEGV,
                 Signals.SIGSYS}) {
-            check("sigdelset", Signals.sigdelset(set, sync) == 0 ? 0 : -1);
+            check("sigdelset", Signals.sigdelset(set, sync));
         }
         return set;
     }

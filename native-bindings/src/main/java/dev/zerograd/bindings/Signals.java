@@ -5,12 +5,10 @@ package dev.zerograd.bindings;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.util.Optional;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Binding to the C library's signal-mask functions. No logic: {@link AsyncSignals} builds on it. Every function
@@ -33,18 +31,17 @@ public final class Signals {
 
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
 
+    /**
+     * The C library, through the linker's default lookup; a missing symbol gets a failing handle (Note [Failing
+     * handles] in {@link NativeLibrary}).
+     */
+    private static final NativeLibrary LIBC = NativeLibrary.open("the C library",
+            () -> new LoadedLibrary(LibrarySource.SYSTEM, Path.of("libc"), Linker.nativeLinker().defaultLookup(), List.of()),
+            "zerograd's signal masks need Linux with glibc, and this is " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch"));
+
     private static MethodHandle downcall(String name, FunctionDescriptor d) {
-        SymbolLookup libc = Linker.nativeLinker().defaultLookup();
-        Optional<MemorySegment> symbol = libc.find(name);
-        if (symbol.isPresent()) {
-            return Linker.nativeLinker().downcallHandle(symbol.get(), d, CRITICAL);
-        }
-        MethodType type = d.toMethodType();
-        MethodHandle thrower = MethodHandles.throwException(type.returnType(), NativeLibraryException.class);
-        MethodHandle bound = MethodHandles.insertArguments(thrower, 0,
-                new NativeLibraryException(name + " is not exported by the C library of " + System.getProperty("os.name")
-                        + " " + System.getProperty("os.arch") + "; zerograd's signal masks need Linux with glibc"));
-        return MethodHandles.dropArguments(bound, 0, type.parameterList());
+        return LIBC.downcall(name, d, CRITICAL);
     }
 
     private static final class sigfillset {
